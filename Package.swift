@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Synclet",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "synclet", targets: ["synclet"]),
+        .executable(name: "extract", targets: ["extract"]),
+        .executable(name: "transform", targets: ["transform"]),
+        .executable(name: "load", targets: ["load"]),
+        .executable(name: "onesaas-sim", targets: ["onesaas-sim"]),
+        .library(name: "SyncletCore", targets: ["SyncletCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // MariaDB Connector/C, found through pkg-config (libmariadb-dev / mariadb-connector-c-devel).
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"]), .yum(["mariadb-connector-c-devel"])]
+        ),
+        // A small, general Swift wrapper over Connector/C: connections, prepared statements, errors.
+        .target(name: "MariaDB", dependencies: ["CMariaDB"]),
+        // Everything the stages share: configuration, the endpoint client, staging, the canonical
+        // model, transform, load and the pipeline runner.
+        .target(
+            name: "SyncletCore",
+            dependencies: [
+                "MariaDB",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The fake OneSaas Connect store used by `make demo`, the tests and the benchmark.
+        .target(
+            name: "OneSaasSimulator",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "extract", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "transform", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "load", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "synclet", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB"]),
+        .testTarget(name: "SyncletCoreTests", dependencies: ["SyncletCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SyncletCore", "MariaDB"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
