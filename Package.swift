@@ -58,6 +58,7 @@ let package = Package(
         .executableTarget(name: "synclet", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB"]),
+        .testTarget(name: "OneSaasSimulatorTests", dependencies: ["OneSaasSimulator"]),
         .testTarget(name: "SyncletCoreTests", dependencies: ["SyncletCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncletCore", "MariaDB"]),
     ],
