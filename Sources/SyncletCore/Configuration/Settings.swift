@@ -1,0 +1,158 @@
+import Foundation
+
+/// What is wrong with one configuration variable. Printed as one line; exit code 2.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let variable: String
+    public let problem: String
+
+    public var description: String { "configuration error: \(variable) \(problem)" }
+}
+
+/// Where the shop's endpoint is and the key it expects.
+public struct MagentoSettings: Sendable {
+    public var baseURL: URL
+    public var accessKey: String
+    public var pageSize: Int
+    public var initialSyncDate: UTCTime
+}
+
+/// How to reach MariaDB.
+public struct DatabaseSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var unixSocket: String?
+    public var name: String
+    public var user: String
+    public var password: String
+}
+
+/// Reads Synclet's settings from the environment and a `.env` file in the working directory;
+/// a variable set in the environment wins over the file.
+///
+/// Each command asks only for the sections it needs, so `transform` runs without database or
+/// shop settings, and a missing or malformed value stops a command before it touches anything.
+///
+/// ```swift
+/// let settings = try Settings.load()
+/// let database = try settings.database()   // throws ConfigurationError naming the variable
+/// ```
+public struct Settings: Sendable {
+    public let values: [String: String]
+    /// A warning to print, e.g. a `.env` readable by other users.
+    public let warnings: [String]
+
+    public init(values: [String: String], warnings: [String] = []) {
+        self.values = values
+        self.warnings = warnings
+    }
+
+    /// The environment merged over `.env` in `directory` (the working directory by default).
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        directory: String = FileManager.default.currentDirectoryPath
+    ) throws -> Settings {
+        let path = (directory as NSString).appendingPathComponent(".env")
+        var values: [String: String] = [:]
+        var warnings: [String] = []
+        if FileManager.default.fileExists(atPath: path) {
+            values = try DotEnvFile.parse(contentsOf: path)
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+               let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                warnings.append("\(path) is readable by other users (mode \(String(mode, radix: 8))); it holds secrets: chmod 600 \(path)")
+            }
+        }
+        values.merge(environment) { _, fromEnvironment in fromEnvironment }
+        return Settings(values: values, warnings: warnings)
+    }
+
+    public var secrets: [String] {
+        ["MAGENTO_ACCESS_KEY", "DB_PASSWORD"].compactMap { values[$0] }.filter { !$0.isEmpty }
+    }
+
+    public func magento() throws -> MagentoSettings {
+        let urlText = try required("MAGENTO_BASE_URL")
+        guard let url = URL(string: urlText), let scheme = url.scheme?.lowercased(),
+              scheme == "https" || scheme == "http", url.host != nil
+        else { throw ConfigurationError(variable: "MAGENTO_BASE_URL", problem: "must be an http(s) URL such as https://shop.example.co.uk/onesaas_connect/index/index") }
+        if url.query?.contains("AccessKey") == true {
+            throw ConfigurationError(variable: "MAGENTO_BASE_URL", problem: "must not contain the AccessKey; put the key in MAGENTO_ACCESS_KEY")
+        }
+        let key = try required("MAGENTO_ACCESS_KEY")
+        let dateText = try required("INITIAL_SYNC_DATE")
+        guard let initial = UTCTime(parsing: dateText) else {
+            throw ConfigurationError(variable: "INITIAL_SYNC_DATE", problem: "must be a UTC time as YYYY-MM-DD HH:MM:SS, got \"\(dateText)\"")
+        }
+        return MagentoSettings(
+            baseURL: url, accessKey: key,
+            pageSize: try integer("PAGE_SIZE", default: 50, range: 1...1000),
+            initialSyncDate: initial)
+    }
+
+    public func database() throws -> DatabaseSettings {
+        DatabaseSettings(
+            host: values["DB_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
+            port: try integer("DB_PORT", default: 3306, range: 1...65535),
+            unixSocket: values["DB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 },
+            name: try identifier("DB_NAME"),
+            user: try required("DB_USER"),
+            password: values["DB_PASSWORD"] ?? "")
+    }
+
+    /// `SYNCLET_STAGING_DIR`, default `./staging`.
+    public var stagingDirectory: String {
+        values["SYNCLET_STAGING_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "staging"
+    }
+
+    private func required(_ name: String) throws -> String {
+        guard let value = values[name] else { throw ConfigurationError(variable: name, problem: "is not set (environment or .env)") }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ConfigurationError(variable: name, problem: "is empty") }
+        return trimmed
+    }
+
+    private func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+
+    private func identifier(_ name: String) throws -> String {
+        let value = try required(name)
+        guard value.count <= 64, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw ConfigurationError(variable: name, problem: "must be a database name of letters, digits and _, got \"\(value)\"")
+        }
+        return value
+    }
+}
+
+/// The `.env` format: `NAME=value` lines, `#` comments, optional `export ` and quotes.
+enum DotEnvFile {
+    static func parse(contentsOf path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(variable: ".env", problem: "at \(path) cannot be read as UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
+    static func parse(_ text: String, path: String = ".env") throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError(variable: ".env", problem: "line \(index + 1) of \(path) is not NAME=value")
+            }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[name] = value
+        }
+        return values
+    }
+}

@@ -1,0 +1,133 @@
+/// What one answer of the OneSaas Connect endpoint means.
+///
+/// Classifying a body is the only place that decides whether an answer is real data: `extract`
+/// classifies before it stages anything, and `transform` classifies the staged bytes again, so a
+/// body that is not a valid answer never reaches `canonical/`.
+public enum PageResponse: Equatable {
+    /// The body `""`: no page past this one.
+    case endOfData
+    /// `{"OneSaas Version": ..., "Orders": [...]}`.
+    case orders(OrdersPage)
+    /// `{"Error": "Invalid API key"}` or another error the extension reports with HTTP 200.
+    case endpointError(String)
+
+    /// Reads a body. Anything that is not one of the three answers above throws
+    /// `PageResponseError`, with a short excerpt that is safe to print.
+    public static func classify(_ body: [UInt8]) throws -> PageResponse {
+        var parser = JSONParser(bytes: body)
+        guard let first = parser.peek() else { throw PageResponseError.emptyBody }
+        switch first {
+        case UInt8(ascii: "\""):
+            let value: JSONValue
+            do { value = try JSONParser.parse(body) } catch { throw PageResponseError.invalidJSON("\(error)", excerpt: excerpt(body)) }
+            guard value == .string("") else { throw PageResponseError.unexpectedShape("a JSON string other than \"\"", excerpt: excerpt(body)) }
+            return .endOfData
+        case UInt8(ascii: "{"):
+            do {
+                return try parseObject(&parser, body: body)
+            } catch let error as JSONSyntaxError {
+                throw PageResponseError.invalidJSON(error.description, excerpt: excerpt(body))
+            }
+        default:
+            if body.starts(with: Array("<".utf8)) || first == UInt8(ascii: "<") {
+                throw PageResponseError.html(excerpt: excerpt(body))
+            }
+            throw PageResponseError.invalidJSON("the body does not start with JSON", excerpt: excerpt(body))
+        }
+    }
+
+    private static func parseObject(_ parser: inout JSONParser, body: [UInt8]) throws -> PageResponse {
+        try parser.expect(UInt8(ascii: "{"))
+        var version: String?
+        var elements: [OrderElement]?
+        var errorMessage: String?
+        if !parser.consume(UInt8(ascii: "}")) {
+            repeat {
+                guard case .string(let key) = try parser.parseValue() else { throw parser.error("expected a member name") }
+                try parser.expect(UInt8(ascii: ":"))
+                if key == "Orders", parser.peek() == UInt8(ascii: "[") {
+                    elements = try parseOrders(&parser)
+                } else {
+                    let value = try parser.parseValue()
+                    if key == "OneSaas Version" { version = value.stringValue }
+                    if key == "Error" { errorMessage = value.stringValue ?? "\(value)" }
+                }
+            } while parser.consume(UInt8(ascii: ","))
+            try parser.expect(UInt8(ascii: "}"))
+        }
+        try parser.expectEnd()
+        if let errorMessage { return .endpointError(errorMessage) }
+        guard let elements else {
+            throw PageResponseError.unexpectedShape("a JSON object without \"Orders\"", excerpt: excerpt(body))
+        }
+        return .orders(OrdersPage(extensionVersion: version, elements: elements))
+    }
+
+    /// Parses `Orders` element by element, keeping each order's exact source text.
+    private static func parseOrders(_ parser: inout JSONParser) throws -> [OrderElement] {
+        try parser.expect(UInt8(ascii: "["))
+        var elements: [OrderElement] = []
+        if parser.consume(UInt8(ascii: "]")) { return elements }
+        repeat {
+            _ = parser.peek()
+            let start = parser.position
+            let value = try parser.parseValue()
+            switch value {
+            case .string(""):
+                elements.append(.dropped)
+            case .object:
+                let raw = String(decoding: parser.bytes[start..<parser.position], as: UTF8.self)
+                elements.append(.order(value, rawJSON: raw))
+            default:
+                let raw = String(decoding: parser.bytes[start..<parser.position], as: UTF8.self)
+                elements.append(.unexpected(value.kindName, rawJSON: raw))
+            }
+        } while parser.consume(UInt8(ascii: ","))
+        try parser.expect(UInt8(ascii: "]"))
+        return elements
+    }
+
+    /// At most 120 printable characters of a body, for error messages. Bodies of error pages
+    /// never contain the access key (it travels only in the request).
+    public static func excerpt(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(400), as: UTF8.self)
+        let collapsed = text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
+        let squeezed = collapsed.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        return squeezed.count > 120 ? String(squeezed.prefix(120)) + "…" : squeezed
+    }
+}
+
+/// One page of orders.
+public struct OrdersPage: Equatable {
+    public var extensionVersion: String?
+    public var elements: [OrderElement]
+
+    public var orderCount: Int { elements.filter { if case .order = $0 { return true } else { return false } }.count }
+    public var droppedCount: Int { elements.filter { $0 == .dropped }.count }
+}
+
+/// An element of `Orders`.
+public enum OrderElement: Equatable {
+    /// `""`: the extension dropped an order that has neither address; it cannot be read.
+    case dropped
+    case order(JSONValue, rawJSON: String)
+    /// Neither an object nor `""`.
+    case unexpected(String, rawJSON: String)
+}
+
+/// Why a body is not a valid answer of the endpoint.
+public enum PageResponseError: Error, CustomStringConvertible, Equatable {
+    case emptyBody
+    case html(excerpt: String)
+    case invalidJSON(String, excerpt: String)
+    case unexpectedShape(String, excerpt: String)
+
+    public var description: String {
+        switch self {
+        case .emptyBody: return "the body is empty"
+        case .html(let excerpt): return "an HTML page instead of JSON: \"\(excerpt)\""
+        case .invalidJSON(let reason, let excerpt): return "\(reason): \"\(excerpt)\""
+        case .unexpectedShape(let shape, let excerpt): return "\(shape): \"\(excerpt)\""
+        }
+    }
+}
