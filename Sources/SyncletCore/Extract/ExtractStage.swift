@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+
+/// The `extract` stage: pages through `Action=Orders` and stages each answer byte for byte.
+///
+/// Pages are fetched `http.concurrency` at a time and staged in page order, each atomically,
+/// with its size and SHA-256 recorded in `run.json` only once the file is complete. A resumed
+/// run starts at the first page not yet staged. Paging stops at the first `""` or empty page.
+public struct ExtractStage {
+    public let run: StagedRun
+    public let client: OneSaasClient
+    public let concurrency: Int
+    public let log: Log
+
+    public init(run: StagedRun, client: OneSaasClient, concurrency: Int, log: Log) {
+        self.run = run
+        self.client = client
+        self.concurrency = concurrency
+        self.log = log
+    }
+
+    public func execute() async throws {
+        var manifest = try run.loadManifest()
+        if manifest.stages[.extract]?.status == .completed { log.info("run \(run.runId): extract already complete"); return }
+        try run.beginStage(.extract)
+        StagingFileSystem.removeLeftoverTemporaryFiles(in: run.rawDirectory)
+        manifest = try run.loadManifest()
+        var record = manifest.extract ?? ExtractRecord()
+        for page in record.pages { _ = try run.verifiedRawPage(page) }
+        let request = manifest.request
+        log.info("run \(run.runId): extracting \(manifest.type.rawValue) window OrderCreatedTime=\(request.orderCreatedTime)\(request.lastUpdatedTime.map { " LastUpdatedTime=\($0)" } ?? ""), from page \(record.pages.count)")
+
+        var nextPage = record.pages.count
+        if record.localClockAtStart == nil { record.localClockAtStart = .now() }
+        let started = Date()
+        var orders = record.pages.reduce(0) { $0 + $1.orders }
+        while !record.reachedEnd {
+            let batch = Array(nextPage..<(nextPage + concurrency))
+            let results = await fetch(pages: batch, request: request)
+            for (page, result) in zip(batch, results) {
+                let (fetched, response, attempts) = try result.get()
+                if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
+                switch response {
+                case .endOfData, .endpointError:
+                    record.reachedEnd = true
+                case .orders(let ordersPage) where ordersPage.elements.isEmpty:
+                    record.reachedEnd = true
+                case .orders(let ordersPage):
+                    record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
+                    let file = StagedRun.rawFileName(page: page)
+                    try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
+                    record.pages.append(PageRecord(
+                        page: page, file: file, bytes: fetched.body.count,
+                        sha256: SHA256.hash(data: fetched.body).hexString,
+                        orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
+                        httpStatus: fetched.status, serverDate: fetched.serverDate,
+                        fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
+                    orders += ordersPage.orderCount
+                }
+                let snapshot = record
+                try run.updateManifest { $0.extract = snapshot }
+                if record.reachedEnd { break }
+            }
+            nextPage += batch.count
+            let seconds = Date().timeIntervalSince(started)
+            log.debug("run \(run.runId): \(record.pages.count) pages, \(orders) orders, \(Int(Double(orders) / max(seconds, 0.001))) orders/s")
+        }
+        try run.finishStage(.extract)
+        log.info("run \(run.runId): extract complete: \(record.pages.count) pages, \(orders) orders")
+    }
+
+    /// Fetches a batch concurrently and returns each page's result in page order.
+    private func fetch(pages: [Int], request: OrdersRequest) async -> [Result<(FetchedBody, PageResponse, Int), Error>] {
+        await withTaskGroup(of: (Int, Result<(FetchedBody, PageResponse, Int), Error>).self) { group in
+            for (index, page) in pages.enumerated() {
+                group.addTask {
+                    do {
+                        let (body, response, attempts) = try await client.fetchOrdersPage(page, request: request)
+                        return (index, .success((body, response, attempts)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var results = [Result<(FetchedBody, PageResponse, Int), Error>?](repeating: nil, count: pages.count)
+            for await (index, result) in group { results[index] = result }
+            return results.compactMap { $0 }
+        }
+    }
+}
