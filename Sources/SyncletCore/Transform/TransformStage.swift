@@ -56,7 +56,6 @@ public struct TransformStage {
                     record.accepted += 1
                     if !order.reconciliation.reconciles { record.unreconciled += 1 }
                     if order.hasIncompleteLines { record.incompleteLines += 1 }
-                    }
                 }
             }
             try StagingFileSystem.writeAtomically(lines, to: run.canonicalPath(page: page.page))
