@@ -35,6 +35,8 @@ public struct RunManifest: Codable, Sendable {
     public var load: LoadRecord?
     /// Set when the run can no longer be resumed; the next sync starts a new run.
     public var abandonedReason: String?
+    /// The `sync_history` row of the current attempt at this run.
+    public var historyId: Int64?
 
     public init(runId: String, type: RunType, createdAt: UTCTime, request: OrdersRequest, watermarkBefore: UTCTime?) {
         self.runId = runId

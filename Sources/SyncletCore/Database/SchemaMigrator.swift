@@ -1,0 +1,248 @@
+import MariaDB
+
+/// One step of the schema. Migrations are applied in order, each once, and recorded in
+/// `schema_migrations`; a new column or table is a new migration appended to `all`.
+public struct Migration: Sendable {
+    public let version: Int
+    public let description: String
+    public let statements: [String]
+}
+
+/// Creates or upgrades the schema. Safe to run any number of times (`synclet init`).
+public struct SchemaMigrator {
+    public let connection: MariaDBConnection
+
+    public init(connection: MariaDBConnection) {
+        self.connection = connection
+    }
+
+    public static let tableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+    /// Applies every migration not yet recorded; returns the versions it applied.
+    @discardableResult
+    public func migrate() throws -> [Int] {
+        try connection.executeScript("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+              version INT NOT NULL PRIMARY KEY,
+              description VARCHAR(255) NOT NULL,
+              applied_at DATETIME NOT NULL
+            ) \(Self.tableOptions)
+            """)
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.int("version") })
+        var newlyApplied: [Int] = []
+        for migration in Self.all where !applied.contains(Int64(migration.version)) {
+            // MariaDB commits DDL implicitly, so each statement is written to be re-runnable.
+            for statement in migration.statements { try connection.executeScript(statement) }
+            try connection.execute(
+                "INSERT IGNORE INTO schema_migrations (version, description, applied_at) VALUES (?, ?, UTC_TIMESTAMP())",
+                [.int(Int64(migration.version)), .string(migration.description)])
+            newlyApplied.append(migration.version)
+        }
+        return newlyApplied
+    }
+
+    public func currentVersion() throws -> Int {
+        Int(try connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").first?.int("version") ?? 0)
+    }
+
+    /// The tables `synclet clear` empties, children first.
+    public static let dataTables = [
+        "order_credit_items", "order_credits", "order_invoices", "order_items", "order_addresses",
+        "order_rejects", "orders", "sync_history", "sync_state",
+    ]
+
+    public static let all: [Migration] = [
+        Migration(version: 1, description: "orders, lines, addresses, credit memos, invoices, rejects, sync history and state", statements: [
+            """
+            CREATE TABLE IF NOT EXISTS orders (
+              id BIGINT UNSIGNED NOT NULL PRIMARY KEY COMMENT 'Magento entity id',
+              order_number VARCHAR(64) NOT NULL,
+              replaced_order_id BIGINT UNSIGNED NULL COMMENT 'entity id of the edited order this one replaced',
+              replaced_order_number VARCHAR(64) NULL,
+              order_date DATETIME NOT NULL COMMENT 'UTC',
+              last_updated_date DATETIME NOT NULL COMMENT 'UTC',
+              order_type VARCHAR(32) NULL,
+              status VARCHAR(64) NOT NULL,
+              currency_code VARCHAR(8) NOT NULL,
+              total DECIMAL(20,4) NOT NULL,
+              discounts DECIMAL(20,4) NOT NULL,
+              shipping_method VARCHAR(255) NULL,
+              shipping_amount DECIMAL(20,4) NULL,
+              shipping_discount DECIMAL(20,4) NULL,
+              shipping_tax_name VARCHAR(255) NULL,
+              shipping_tax_rate DECIMAL(20,4) NULL,
+              shipping_tax_amount DECIMAL(20,4) NULL,
+              payment_method VARCHAR(255) NULL,
+              payment_amount DECIMAL(20,4) NULL,
+              customer_id VARCHAR(32) NULL COMMENT 'NULL for a guest',
+              is_guest TINYINT(1) NOT NULL,
+              customer_salutation VARCHAR(64) NULL,
+              customer_first_name VARCHAR(255) NULL,
+              customer_last_name VARCHAR(255) NULL,
+              customer_email VARCHAR(255) NULL,
+              customer_phone VARCHAR(64) NULL,
+              customer_company VARCHAR(255) NULL,
+              customer_business_number VARCHAR(64) NULL,
+              notes TEXT NULL,
+              tags TEXT NULL,
+              store_name VARCHAR(255) NULL,
+              last_transaction_id VARCHAR(255) NULL,
+              credit_points DECIMAL(20,4) NULL,
+              order_processing_fee DECIMAL(20,4) NULL,
+              order_processing_fee_ex_tax DECIMAL(20,4) NULL,
+              has_incomplete_lines TINYINT(1) NOT NULL COMMENT 'a line is Product.ProductNotFound',
+              reconciles TINYINT(1) NOT NULL COMMENT 'lines + shipping - discounts = total to the penny',
+              reconciliation_difference DECIMAL(20,4) NOT NULL COMMENT 'total - (lines + shipping - discounts)',
+              content_hash CHAR(64) NOT NULL COMMENT 'SHA-256 of raw_json',
+              raw_json LONGTEXT NOT NULL COMMENT 'the order exactly as the endpoint sent it',
+              canonical_schema_version INT NOT NULL,
+              first_loaded_at DATETIME NOT NULL,
+              loaded_at DATETIME NOT NULL,
+              loaded_by_run VARCHAR(64) NOT NULL,
+              KEY orders_order_number (order_number),
+              KEY orders_last_updated (last_updated_date),
+              KEY orders_reconciles (reconciles)
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS order_items (
+              order_id BIGINT UNSIGNED NOT NULL,
+              line_number INT NOT NULL COMMENT '0-based position in Items',
+              product_id VARCHAR(64) NULL,
+              product_code VARCHAR(255) NULL,
+              product_name VARCHAR(1024) NULL,
+              quantity DECIMAL(20,4) NULL,
+              price DECIMAL(20,4) NULL COMMENT 'unit price incl. tax',
+              unit_price_ex_tax DECIMAL(20,4) NULL,
+              discount DECIMAL(20,4) NULL COMMENT 'per unit',
+              tax_id VARCHAR(64) NULL,
+              tax_code VARCHAR(255) NULL,
+              tax_name VARCHAR(255) NULL,
+              tax_rate DECIMAL(20,4) NULL,
+              tax_amount DECIMAL(20,4) NULL,
+              line_total_inc_tax DECIMAL(20,4) NULL,
+              error_code VARCHAR(255) NULL COMMENT 'e.g. Product.ProductNotFound: the line data is lost upstream',
+              error_message TEXT NULL,
+              PRIMARY KEY (order_id, line_number),
+              CONSTRAINT order_items_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS order_addresses (
+              order_id BIGINT UNSIGNED NOT NULL,
+              address_type VARCHAR(16) NOT NULL COMMENT 'billing or shipping',
+              salutation VARCHAR(64) NULL,
+              first_name VARCHAR(255) NULL,
+              last_name VARCHAR(255) NULL,
+              company VARCHAR(255) NULL,
+              phone VARCHAR(64) NULL,
+              line1 VARCHAR(512) NULL,
+              line2 VARCHAR(512) NULL,
+              city VARCHAR(255) NULL,
+              post_code VARCHAR(64) NULL,
+              region VARCHAR(255) NULL,
+              country_code VARCHAR(8) NULL,
+              PRIMARY KEY (order_id, address_type),
+              CONSTRAINT order_addresses_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS order_credits (
+              order_id BIGINT UNSIGNED NOT NULL,
+              credit_id BIGINT UNSIGNED NOT NULL COMMENT 'the credit memo entity id',
+              increment_id VARCHAR(64) NULL,
+              state VARCHAR(16) NULL,
+              created_at DATETIME NULL,
+              updated_at DATETIME NULL,
+              grand_total DECIMAL(20,4) NULL,
+              base_grand_total DECIMAL(20,4) NULL,
+              base_tax_amount DECIMAL(20,4) NULL,
+              base_shipping_amount DECIMAL(20,4) NULL,
+              adjustment_positive DECIMAL(20,4) NULL,
+              adjustment_negative DECIMAL(20,4) NULL,
+              base_currency_code VARCHAR(8) NULL,
+              raw_json LONGTEXT NOT NULL COMMENT 'every column the endpoint sent',
+              PRIMARY KEY (order_id, credit_id),
+              KEY order_credits_credit (credit_id),
+              CONSTRAINT order_credits_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS order_credit_items (
+              order_id BIGINT UNSIGNED NOT NULL,
+              credit_id BIGINT UNSIGNED NOT NULL,
+              line_number INT NOT NULL,
+              product_id VARCHAR(64) NULL,
+              product_code VARCHAR(255) NULL,
+              product_name VARCHAR(1024) NULL,
+              quantity DECIMAL(20,4) NULL,
+              price DECIMAL(20,4) NULL,
+              unit_price_ex_tax DECIMAL(20,4) NULL,
+              tax_amount DECIMAL(20,4) NULL,
+              discount DECIMAL(20,4) NULL,
+              PRIMARY KEY (order_id, credit_id, line_number),
+              CONSTRAINT order_credit_items_credit FOREIGN KEY (order_id, credit_id) REFERENCES order_credits (order_id, credit_id) ON DELETE CASCADE
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS order_invoices (
+              order_id BIGINT UNSIGNED NOT NULL,
+              line_number INT NOT NULL,
+              invoice_number VARCHAR(64) NULL,
+              invoice_date DATETIME NULL,
+              PRIMARY KEY (order_id, line_number),
+              CONSTRAINT order_invoices_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS order_rejects (
+              reject_key VARCHAR(96) NOT NULL PRIMARY KEY COMMENT 'id:<entity id>, or sha:<hash of the JSON> without one',
+              order_id BIGINT UNSIGNED NULL,
+              run_id VARCHAR(64) NOT NULL,
+              page INT NOT NULL,
+              position INT NOT NULL,
+              reason TEXT NOT NULL,
+              last_updated_date DATETIME NULL,
+              raw_json LONGTEXT NOT NULL,
+              first_rejected_at DATETIME NOT NULL,
+              last_rejected_at DATETIME NOT NULL,
+              KEY order_rejects_order (order_id)
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS sync_history (
+              id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+              run_id VARCHAR(64) NOT NULL,
+              run_type VARCHAR(16) NOT NULL COMMENT 'initial, incremental, forced, replay',
+              status VARCHAR(16) NOT NULL COMMENT 'running, success, failed',
+              stage VARCHAR(16) NULL COMMENT 'the stage reached',
+              started_at DATETIME NOT NULL,
+              finished_at DATETIME NULL,
+              window_order_created_time DATETIME NULL,
+              window_last_updated_time DATETIME NULL,
+              pages_fetched INT NOT NULL DEFAULT 0,
+              orders_received INT NOT NULL DEFAULT 0,
+              orders_inserted INT NOT NULL DEFAULT 0,
+              orders_updated INT NOT NULL DEFAULT 0,
+              orders_unchanged INT NOT NULL DEFAULT 0,
+              orders_stale INT NOT NULL DEFAULT 0 COMMENT 'older than the stored version, left alone',
+              orders_rejected INT NOT NULL DEFAULT 0,
+              orders_dropped INT NOT NULL DEFAULT 0 COMMENT 'empty elements the endpoint sent',
+              orders_unreconciled INT NOT NULL DEFAULT 0,
+              watermark_before DATETIME NULL,
+              watermark_after DATETIME NULL,
+              error TEXT NULL,
+              KEY sync_history_run (run_id)
+            ) \(tableOptions)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS sync_state (
+              id TINYINT NOT NULL PRIMARY KEY,
+              watermark DATETIME NULL COMMENT 'next LastUpdatedTime, UTC',
+              last_run_id VARCHAR(64) NULL,
+              updated_at DATETIME NOT NULL
+            ) \(tableOptions)
+            """,
+        ]),
+    ]
+}

@@ -1,0 +1,75 @@
+import MariaDB
+
+/// `sync_history` and `sync_state`: what each run did, and the watermark.
+public struct SyncHistory {
+    public let connection: MariaDBConnection
+
+    public init(connection: MariaDBConnection) {
+        self.connection = connection
+    }
+
+    /// The `LastUpdatedTime` the next incremental run asks from; nil before the first sync.
+    public func watermark() throws -> UTCTime? {
+        try connection.query("SELECT DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s') AS watermark FROM sync_state WHERE id = 1")
+            .first?["watermark"].flatMap(UTCTime.init(parsing:))
+    }
+
+    /// Moves the watermark; call inside the transaction that commits the data justifying it.
+    public func setWatermark(_ watermark: UTCTime, runId: String) throws {
+        try connection.execute("""
+            INSERT INTO sync_state (id, watermark, last_run_id, updated_at) VALUES (1, ?, ?, UTC_TIMESTAMP())
+            ON DUPLICATE KEY UPDATE watermark = VALUES(watermark), last_run_id = VALUES(last_run_id), updated_at = VALUES(updated_at)
+            """, [.string(watermark.description), .string(runId)])
+    }
+
+    /// Starts a `running` row for an attempt at a run and returns its id.
+    public func start(_ manifest: RunManifest, type: RunType) throws -> Int64 {
+        let result = try connection.execute("""
+            INSERT INTO sync_history (run_id, run_type, status, stage, started_at, window_order_created_time,
+              window_last_updated_time, watermark_before)
+            VALUES (?, ?, 'running', ?, UTC_TIMESTAMP(), ?, ?, ?)
+            """, [
+                .string(manifest.runId), .string(type.rawValue), MariaDBValue(manifest.nextStage?.rawValue),
+                .string(manifest.request.orderCreatedTime.description),
+                MariaDBValue(manifest.request.lastUpdatedTime?.description), MariaDBValue(manifest.watermarkBefore?.description),
+            ])
+        return Int64(result.lastInsertID)
+    }
+
+    /// Records the counts known so far from the manifest (pages, received, rejected, dropped).
+    public func recordProgress(_ manifest: RunManifest, historyId: Int64, stage: StageName?) throws {
+        let pages = manifest.extract?.pages ?? []
+        try connection.execute("""
+            UPDATE sync_history SET stage = COALESCE(?, stage), pages_fetched = ?, orders_received = ?, orders_dropped = ?,
+              orders_rejected = ?, orders_unreconciled = ? WHERE id = ?
+            """, [
+                MariaDBValue(stage?.rawValue), .int(Int64(pages.count)), .int(Int64(pages.reduce(0) { $0 + $1.orders })),
+                .int(Int64(pages.reduce(0) { $0 + $1.dropped })), .int(Int64(manifest.transform?.rejected ?? 0)),
+                .int(Int64(manifest.transform?.unreconciled ?? 0)), .int(historyId),
+            ])
+    }
+
+    public func recordFailure(historyId: Int64, stage: StageName?, error: String) throws {
+        try connection.execute(
+            "UPDATE sync_history SET status = 'failed', stage = COALESCE(?, stage), finished_at = UTC_TIMESTAMP(), error = ? WHERE id = ?",
+            [MariaDBValue(stage?.rawValue), .string(String(error.prefix(2000))), .int(historyId)])
+    }
+
+    public func recordSuccess(historyId: Int64, counts: WriteCounts, watermarkAfter: UTCTime?) throws {
+        try connection.execute("""
+            UPDATE sync_history SET status = 'success', stage = 'load', finished_at = UTC_TIMESTAMP(), error = NULL,
+              orders_inserted = ?, orders_updated = ?, orders_unchanged = ?, orders_stale = ?, watermark_after = ?
+            WHERE id = ?
+            """, [
+                .int(Int64(counts.inserted)), .int(Int64(counts.updated)), .int(Int64(counts.unchanged)),
+                .int(Int64(counts.stale)), MariaDBValue(watermarkAfter?.description), .int(historyId),
+            ])
+    }
+
+    /// Marks rows of runs that ended without a word (a killed process) as failed.
+    public func markInterrupted(runId: String, reason: String) throws {
+        try connection.execute(
+            "UPDATE sync_history SET status = 'failed', finished_at = UTC_TIMESTAMP(), error = ? WHERE run_id = ? AND status = 'running'",
+            [.string(reason), .string(runId)])
+    }
+}
