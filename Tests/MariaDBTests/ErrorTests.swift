@@ -54,6 +54,9 @@ final class ErrorTests: MariaDBTestCase {
             XCTAssertTrue(error.operation.hasPrefix("connect to \(config.host):\(config.port)"), error.operation)
             XCTAssertFalse(error.description.contains(config.password), error.description)
             XCTAssertFalse("\(config)".contains(config.password))
+            var dumped = ""
+            dump(config, to: &dumped)
+            XCTAssertFalse(dumped.contains(config.password), dumped)
         }
     }
 
