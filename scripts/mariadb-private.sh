@@ -136,7 +136,6 @@ resolve_tools() {
 }
 
 cmd_start() {
-    resolve_tools
     local user_args=()
     if [ "$(id -u)" -eq 0 ]; then
         user_args=(--user=root)
@@ -259,6 +258,7 @@ case "$COMMAND" in
     env) cmd_env; exit 0 ;;
     *) usage ;;
 esac
+[ "$COMMAND" = start ] && resolve_tools
 
 DIR=$(mkdir_abs "$DIR")
 SOCKET="$DIR/mysqld.sock"

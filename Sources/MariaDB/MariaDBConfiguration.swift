@@ -79,3 +79,15 @@ public struct MariaDBConfiguration: Sendable, CustomStringConvertible {
         "\(user)@\(endpoint)" + (database.map { "/\($0)" } ?? "")
     }
 }
+
+extension MariaDBConfiguration: CustomReflectable {
+    /// Keeps the password out of `dump()` and debugger output.
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "host": host, "port": port, "unixSocket": unixSocket as Any, "user": user,
+            "password": "<redacted>", "database": database as Any,
+            "connectTimeoutSeconds": connectTimeoutSeconds, "readTimeoutSeconds": readTimeoutSeconds,
+            "writeTimeoutSeconds": writeTimeoutSeconds, "allowLocalInfile": allowLocalInfile,
+        ], displayStyle: .struct)
+    }
+}

@@ -293,6 +293,7 @@ public final class MariaDBConnection: @unchecked Sendable {
     /// connection that is still up, the connection is closed so no half-done transaction can
     /// linger. Retry on ``MariaDBError/isRetryable`` by calling `withTransaction` again (on a new
     /// connection if ``MariaDBError/isConnectionLost``). Nested calls throw: use one transaction.
+    @discardableResult
     public func withTransaction<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }

@@ -2,6 +2,12 @@ import CMariaDB
 
 /// A server-side prepared statement owned by a connection's cache. Not thread-safe on its
 /// own: only used while the owning connection's lock is held.
+///
+/// Lifecycle per use: bind, execute, (store, fetch, `mysql_stmt_free_result`). On success the
+/// statement is *not* `mysql_stmt_reset`: that sends COM_STMT_RESET, a round trip per execution
+/// on the hot INSERT path, and is unnecessary because results are always fully stored and
+/// freed and no long data is sent. On any error the connection evicts and closes the statement
+/// instead, which discards all client and server state for it.
 final class CachedStatement {
     let sql: String
     let handle: UnsafeMutablePointer<MYSQL_STMT>
