@@ -1,0 +1,47 @@
+import MariaDB
+
+/// The exit codes of every Synclet command, as documented in the README and `--help`.
+public enum SyncletExitCode: Int32 {
+    case success = 0
+    /// The sync failed; the next `synclet sync` resumes it.
+    case failed = 1
+    /// A configuration variable or `pipeline.yaml` is missing or malformed.
+    case configuration = 2
+    /// The store rejected the access key (or the request).
+    case rejectedByStore = 3
+    /// Another sync holds the lock.
+    case locked = 4
+
+    /// The code an error ends a command with.
+    public init(for error: Error) {
+        switch error {
+        case is ConfigurationError: self = .configuration
+        case let error as EndpointError where error.isRejection: self = .rejectedByStore
+        case StagingError.locked: self = .locked
+        case LoadError.databaseLocked: self = .locked
+        case let error as SyncFailure: self = error.exitCode
+        default: self = .failed
+        }
+    }
+
+    public static let helpText = """
+        Exit codes:
+          0  success
+          1  the sync failed; the next `synclet sync` resumes it
+          2  configuration error (a variable, .env or pipeline.yaml)
+          3  the store rejected the access key (or the request)
+          4  another sync holds the lock
+        """
+}
+
+/// A failed sync, carrying the exit code of the stage that failed.
+public struct SyncFailure: Error, CustomStringConvertible {
+    public let exitCode: SyncletExitCode
+    public let message: String
+    public var description: String { message }
+
+    public init(exitCode: SyncletExitCode, message: String) {
+        self.exitCode = exitCode
+        self.message = message
+    }
+}

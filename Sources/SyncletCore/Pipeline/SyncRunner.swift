@@ -1,0 +1,189 @@
+import Foundation
+import MariaDB
+
+/// `synclet sync`: runs the stages of `pipeline.yaml` as separate processes, resuming an
+/// unfinished run from the stage that did not complete.
+///
+/// Holds the sync lock for the whole run (the stages it starts run under it), records the run
+/// in `sync_history`, and prunes old loaded runs at the end.
+public struct SyncRunner {
+    public let settings: Settings
+    public let pipeline: PipelineConfiguration
+    public let pipelinePath: String?
+    public let staging: StagingArea
+    public let log: Log
+
+    public init(settings: Settings, pipeline: PipelineConfiguration, pipelinePath: String?, staging: StagingArea, log: Log) {
+        self.settings = settings
+        self.pipeline = pipeline
+        self.pipelinePath = pipelinePath
+        self.staging = staging
+        self.log = log
+    }
+
+    /// What to run: a normal sync, a forced initial one, or a replay of a staged run.
+    public enum Mode {
+        case normal
+        case forceInitial
+        case replay(runId: String, from: StageName)
+    }
+
+    public func sync(_ mode: Mode) throws {
+        let magento = try settings.magento()
+        let database = Database(settings: try settings.database())
+        let lock = try RunLock.acquire(staging: staging)
+        defer { withExtendedLifetime(lock) {} }
+
+        let connection = try database.connectAndMigrate()
+        defer { connection.close() }
+        let history = SyncHistory(connection: connection)
+        let planner = RunPlanner(staging: staging, magento: magento)
+
+        let (run, type) = try chooseRun(mode, planner: planner, connection: connection, history: history)
+        lock.describe(run: run.runId)
+        var manifest = try run.loadManifest()
+        if let historyId = manifest.historyId, case .normal = mode {
+            try connection.execute("UPDATE sync_history SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?", [.int(historyId)])
+        } else {
+            let id = try history.start(manifest, type: type)
+            manifest = try run.updateManifest { $0.historyId = id }
+        }
+        guard let historyId = manifest.historyId, let firstStage = manifest.nextStage else { return }
+        log.info("run \(run.runId) (\(type.rawValue)): starting at \(firstStage.rawValue)")
+
+        for stage in pipeline.stages where isAtOrAfter(stage.name, firstStage) {
+            try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
+            let code = runStage(stage, run: run)
+            guard code == 0 else {
+                let exitCode = SyncletExitCode(rawValue: code) ?? .failed
+                let reason = (try? run.loadManifest().stages[stage.name]?.error) ?? nil
+                let message = "run \(run.runId) failed at \(stage.name.rawValue)" + (reason.map { ": \($0)" } ?? " (exit code \(code))")
+                try? history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
+                try? history.recordFailure(historyId: historyId, stage: stage.name, error: message)
+                throw SyncFailure(exitCode: exitCode == .success ? .failed : exitCode, message: message
+                    + (exitCode == .failed ? "; run `synclet sync` again to resume it" : ""))
+            }
+        }
+        try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: .load)
+        RetentionPolicy(staging: staging, keepDays: pipeline.retention.keepLoadedRunsDays, log: log).prune(except: run.runId)
+    }
+
+    private func isAtOrAfter(_ stage: StageName, _ first: StageName) -> Bool {
+        (StageName.allCases.firstIndex(of: stage) ?? 0) >= (StageName.allCases.firstIndex(of: first) ?? 0)
+    }
+
+    private func chooseRun(
+        _ mode: Mode, planner: RunPlanner, connection: MariaDBConnection, history: SyncHistory
+    ) throws -> (StagedRun, RunType) {
+        switch mode {
+        case .replay(let runId, let from):
+            let run = try staging.run(runId)
+            let manifest = try run.updateManifest { manifest in
+                manifest.abandonedReason = nil
+                for stage in StageName.allCases where isAtOrAfter(stage, from) { manifest.stages[stage] = nil }
+                manifest.historyId = nil
+            }
+            if from == .extract, manifest.extract?.pages.isEmpty == false {
+                log.info("run \(runId): replaying from extract re-uses the pages already staged")
+            }
+            return (run, .replay)
+        case .forceInitial:
+            try abandonUnfinished(reason: "superseded by sync --force-initial", history: history)
+            return (try planner.planNewRun(connection: connection, forceInitial: true), .forced)
+        case .normal:
+            var unfinished = staging.unfinishedRuns()
+            if let (latest, manifest) = unfinished.popLast() {
+                try abandon(unfinished, reason: "superseded by the newer unfinished run \(latest.runId)", history: history)
+                if let manifest, let problem = resumeProblem(latest, manifest) {
+                    log.warning("run \(latest.runId) cannot be resumed (\(problem)); starting a new run from the last committed watermark")
+                    try abandon([(latest, manifest)], reason: problem, history: history)
+                } else if let manifest {
+                    log.info("resuming run \(latest.runId) from \(manifest.nextStage?.rawValue ?? "its end")")
+                    return (latest, manifest.type)
+                } else {
+                    try abandon([(latest, nil)], reason: "run.json is missing or unreadable", history: history)
+                }
+            }
+            let run = try planner.planNewRun(connection: connection, forceInitial: false)
+            return (run, try run.loadManifest().type)
+        }
+    }
+
+    /// Why a staged run cannot be resumed, or nil when every staged page is intact.
+    private func resumeProblem(_ run: StagedRun, _ manifest: RunManifest) -> String? {
+        do {
+            for page in manifest.extract?.pages ?? [] { _ = try run.verifiedRawPage(page) }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    private func abandonUnfinished(reason: String, history: SyncHistory) throws {
+        try abandon(staging.unfinishedRuns(), reason: reason, history: history)
+    }
+
+    private func abandon(_ runs: [(run: StagedRun, manifest: RunManifest?)], reason: String, history: SyncHistory) throws {
+        for (run, manifest) in runs {
+            if manifest != nil {
+                try run.updateManifest { $0.abandonedReason = reason }
+            } else {
+                // No readable manifest: rename the folder so it is never taken for a run again.
+                try? FileManager.default.moveItem(atPath: run.directory, toPath: run.directory + ".damaged")
+            }
+            try history.markInterrupted(runId: run.runId, reason: "abandoned: \(reason)")
+            log.warning("run \(run.runId) abandoned: \(reason)")
+        }
+    }
+
+    /// Starts one stage's executable, with retries and a timeout; returns its exit code.
+    private func runStage(_ stage: PipelineConfiguration.Stage, run: StagedRun) -> Int32 {
+        var lastCode: Int32 = 1
+        for attempt in 1...(stage.retries + 1) {
+            guard let executable = StageExecutable.locate(stage.executable) else {
+                log.error("cannot find the \(stage.name.rawValue) executable '\(stage.executable)' beside synclet or in libexec/synclet")
+                return SyncletExitCode.failed.rawValue
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["--run", run.runId, "--staging", staging.root] + stage.arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment[RunLock.heldByParentVariable] = String(getpid())
+            if let pipelinePath { environment["SYNCLET_PIPELINE"] = pipelinePath }
+            process.environment = environment
+            log.debug("starting \(executable) \(process.arguments?.joined(separator: " ") ?? "")")
+            do {
+                try process.run()
+            } catch {
+                log.error("cannot start \(executable): \(error)")
+                return SyncletExitCode.failed.rawValue
+            }
+            let timeout = DispatchWorkItem { [process] in
+                if process.isRunning { process.terminate() }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(stage.timeoutSeconds), execute: timeout)
+            process.waitUntilExit()
+            timeout.cancel()
+            lastCode = process.terminationReason == .uncaughtSignal ? 1 : process.terminationStatus
+            if lastCode == 0 { return 0 }
+            // Rejections, configuration errors and locks do not get better by trying again.
+            guard lastCode == SyncletExitCode.failed.rawValue, attempt <= stage.retries else { return lastCode }
+            log.warning("\(stage.name.rawValue) failed (attempt \(attempt) of \(stage.retries + 1)); starting it again")
+            Thread.sleep(forTimeInterval: 1)
+        }
+        return lastCode
+    }
+}
+
+/// Where the stage executables live: beside `synclet`, or in `<prefix>/libexec/synclet`.
+public enum StageExecutable {
+    public static func locate(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let directory = (CommandLine.executablePath as NSString).deletingLastPathComponent
+        let candidates = [
+            (directory as NSString).appendingPathComponent(name),
+            ((directory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("libexec/synclet/\(name)"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import SyncletCore
+
+@main
+struct Extract: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Pull raw pages of orders from the OneSaas Connect endpoint into a staged run.",
+        discussion: """
+            Pages through Action=Orders from the first page not yet staged until the endpoint answers "" \
+            (or an empty page), writing each answer byte for byte to <staging>/runs/<run>/raw/page-NNNNNN.json \
+            and recording its size and SHA-256 in run.json. Without --run it plans a new run from the \
+            database's watermark. `synclet sync` runs this for you; run it alone to debug or replay.
+
+            Example: extract --run 20261125T120000Z-3f9a1c --verbose
+
+            \(SyncletExitCode.helpText)
+            """)
+
+    @Option(help: "The staged run to extract (default: plan a new run).") var run: String?
+    @Option(help: "The staging directory (default: SYNCLET_STAGING_DIR or ./staging).") var staging: String?
+    @Flag(help: "Log every page.") var verbose = false
+    @Flag(help: "Log only warnings and errors.") var quiet = false
+
+    func run() async throws {
+        await CommandEnvironment.run("extract", verbose: verbose, quiet: quiet, staging: staging) { environment in
+            let magento = try environment.settings.magento()
+            let lock = try environment.lockUnlessHeldByRunner()
+            defer { withExtendedLifetime(lock) {} }
+            let stagedRun: StagedRun
+            if let runId = run {
+                stagedRun = try environment.staging.run(runId)
+            } else {
+                let connection = try Database(settings: try environment.settings.database()).connectAndMigrate()
+                defer { connection.close() }
+                stagedRun = try RunPlanner(staging: environment.staging, magento: magento).planNewRun(connection: connection, forceInitial: false)
+                print(stagedRun.runId)
+            }
+            let client = try OneSaasClient(settings: magento, http: environment.pipeline.http, log: environment.log)
+            do {
+                try await ExtractStage(run: stagedRun, client: client, concurrency: environment.pipeline.http.concurrency, log: environment.log).execute()
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                environment.recordFailure(of: .extract, run: stagedRun, error: error)
+                throw error
+            }
+        }
+    }
+}
