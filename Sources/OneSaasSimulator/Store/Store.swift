@@ -1,0 +1,156 @@
+/// The simulated Magento store: its orders, thread-safe, evaluated afresh on every request
+/// exactly like the extension's SQL (`LIMIT`/`OFFSET` in entity-id order over the filter).
+///
+/// ```swift
+/// let store = Store(settings: .init(orderCount: 2000, seed: 42, startDate: start, quirks: .realistic, badOrderCount: 0),
+///                   clock: StoreClock())
+/// let firstPage = store.page(matching: filter, page: 0, size: 50)
+/// ```
+public final class Store: @unchecked Sendable {
+    /// What the initial store is made from.
+    public struct Settings: Sendable {
+        public var orderCount: Int
+        public var seed: UInt64
+        public var startDate: Int64
+        public var quirks: QuirkMode
+        public var badOrderCount: Int
+
+        public init(orderCount: Int, seed: UInt64, startDate: Int64, quirks: QuirkMode, badOrderCount: Int) {
+            self.orderCount = orderCount
+            self.seed = seed
+            self.startDate = startDate
+            self.quirks = quirks
+            self.badOrderCount = badOrderCount
+        }
+    }
+
+    struct State {
+        var orders: [Order]
+        var generator: OrderGenerator
+        var mutationCount = 0
+    }
+
+    public let clock: StoreClock
+    let renderer: OrderRenderer
+    private let state: Locked<State>
+
+    public init(settings: Settings, clock: StoreClock) {
+        self.clock = clock
+        renderer = OrderRenderer(quirks: settings.quirks)
+        var generator = OrderGenerator(seed: settings.seed, quirks: settings.quirks)
+        let orders = generator.makeStore(count: settings.orderCount, from: settings.startDate, until: clock.now(),
+                                         badOrders: settings.badOrderCount)
+        state = Locked(State(orders: orders, generator: generator))
+    }
+
+    /// The orders on one page, copied out so they can be rendered without holding the lock.
+    func page(matching filter: OrderFilter, page: Int, size: Int) -> [Order] {
+        state.withLock { state in
+            let (offset, overflow) = page.multipliedReportingOverflow(by: size)
+            guard !overflow else { return [] }
+            var skipped = 0
+            var selected: [Order] = []
+            for order in state.orders where order.matches(filter) {
+                if skipped < offset {
+                    skipped += 1
+                    continue
+                }
+                selected.append(order)
+                if selected.count == size { break }
+            }
+            return selected
+        }
+    }
+
+    /// Every stored order, for the control API and statistics.
+    func snapshot() -> [Order] {
+        state.withLock { $0.orders }
+    }
+
+    /// Updates `update` existing orders and creates `create` new ones, all stamped with the store clock's now.
+    ///
+    /// With `outside`, updates prefer the lowest entity ids outside that filter: they enter the filtered set
+    /// at a position a client paging through it has already read, which is what makes a naive client lose rows.
+    @discardableResult
+    public func mutate(update: Int, create: Int, preferringOutside filter: OrderFilter? = nil) -> MutationResult {
+        let now = clock.now()
+        return state.withLock { state in
+            var result = MutationResult(updated: [], created: [])
+            for index in chooseOrdersToUpdate(count: update, in: &state, outside: filter, now: now) {
+                applyUpdate(toOrderAt: index, in: &state, now: now)
+                result.updated.append(state.orders[index].id)
+            }
+            for _ in 0..<max(create, 0) {
+                let id = state.orders.count + 1
+                let order = state.generator.makeOrder(id: id, createdAt: now, updatedAt: now, allowsDisruptiveQuirks: false)
+                state.orders.append(order)
+                result.created.append(id)
+            }
+            return result
+        }
+    }
+
+    private func isUpdatable(_ order: Order) -> Bool {
+        !order.isDropped && order.defect == nil
+    }
+
+    private func chooseOrdersToUpdate(count: Int, in state: inout State, outside filter: OrderFilter?, now: Int64) -> [Int] {
+        var chosen: [Int] = []
+        var taken = Set<Int>()
+        if let filter {
+            for (index, order) in state.orders.enumerated() where chosen.count < count {
+                if isUpdatable(order), !order.matches(filter), order.createdAt > filter.createdAfter, now > filter.updatedAfter {
+                    chosen.append(index)
+                    taken.insert(index)
+                }
+            }
+        }
+        let updatableCount = state.orders.lazy.filter(isUpdatable).count
+        var attempts = 0
+        while chosen.count < min(count, updatableCount), attempts < 100 * max(count, 1) {
+            attempts += 1
+            let index = state.generator.random.integer(in: 0...(state.orders.count - 1))
+            if isUpdatable(state.orders[index]), !taken.contains(index) {
+                chosen.append(index)
+                taken.insert(index)
+            }
+        }
+        return chosen
+    }
+
+    /// Rotates between the changes a shop makes to a live order: a status change, a refund, an edited line.
+    private func applyUpdate(toOrderAt index: Int, in state: inout State, now: Int64) {
+        state.mutationCount += 1
+        var order = state.orders[index]
+        let preferred = state.mutationCount % 3
+        let nextStatus: String? = switch order.status {
+        case "pending", "pending_payment", "holded": "processing"
+        case "complete", "canceled", "closed": nil
+        default: "complete"
+        }
+        if preferred == 0, let nextStatus {
+            order.status = nextStatus
+            if order.invoicedAt == nil { order.invoicedAt = now }
+        } else if preferred <= 1, order.status != "canceled",
+                  let memo = state.generator.makeCreditMemo(for: order, at: now) {
+            order.credits.append(memo)
+            order.items[memo.itemIndex].refundedQuantity += memo.quantity
+            if order.items.allSatisfy({ $0.refundedQuantity == $0.quantity || $0.quirks.contains(.productNotFound) }) {
+                order.status = "closed"
+            }
+        } else if let line = order.items.firstIndex(where: { !$0.quirks.contains(.productNotFound) }) {
+            order.items[line].quantity += 1
+        } else if let nextStatus {
+            order.status = nextStatus
+        }
+        // Set, not max: Magento stamps updated_at with the time of the save, even within the same second.
+        order.updatedAt = now
+        state.orders[index] = order
+    }
+}
+
+/// The entity ids a mutation touched.
+public struct MutationResult: Equatable, Sendable {
+    public var updated: [Int]
+    public var created: [Int]
+}

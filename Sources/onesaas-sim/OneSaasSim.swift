@@ -1,0 +1,140 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import OneSaasSimulator
+
+@main
+struct OneSaasSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onesaas-sim",
+        abstract: "A local OneSaas Connect (Magento 2) orders endpoint with realistic data, quirks and faults.",
+        discussion: """
+            Serves GET /onesaas_connect/index/index exactly like the extension (strict one-second filter, \
+            LIMIT/OFFSET paging, PHP json_encode escaping) and a control API under /_sim/ for tests \
+            (/_sim/orders, /_sim/stats, /_sim/mutate, /_sim/mutate-during-paging, /_sim/faults, /_sim/latency, \
+            /_sim/shutdown).
+
+            Examples:
+              onesaas-sim --port 8080 --orders 2000 --seed 42
+              onesaas-sim --port 0 --port-file /tmp/sim.port --orders 100000 --quirks none
+              onesaas-sim --fault page=2:http503 --fault page=5:truncated --mutate-during-paging every=2,update=1,create=1
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on; 0 picks a free one (see --port-file).")
+    var port = 0
+
+    @Option(help: "Write the bound port to this file once listening (written whole, atomically).")
+    var portFile: String?
+
+    @Option(help: "Number of orders in the store.")
+    var orders = 2000
+
+    @Option(help: "Seed for the generated orders; the same seed gives the same store.")
+    var seed: UInt64 = 42
+
+    @Option(help: "The AccessKey clients must send.")
+    var accessKey = "sim-access-key"
+
+    @Option(help: "Orders are created between this UTC time and an hour ago (YYYY-MM-DD HH:MM:SS).")
+    var startDate = "2025-07-01 00:00:00"
+
+    @Option(help: "Delay before answering each Orders request, in milliseconds.")
+    var pageLatencyMs = 0
+
+    @Option(help: "The store clock is the real UTC clock plus this many seconds (Date header, new updated_at, filtering).")
+    var clockOffsetSeconds: Int64 = 0
+
+    @Option(help: "realistic: every documented quirk at a realistic rate; none: plain well-formed orders.")
+    var quirks: QuirkModeArgument = .realistic
+
+    @Option(help: "Number of deliberately invalid orders (no Id, Date \"not a date\", Total \"abc\", rotating).")
+    var badOrders = 0
+
+    @Option(help: "Mutate the store during paging, e.g. every=2,update=1,create=1 (after every 2nd Orders request).")
+    var mutateDuringPaging: String?
+
+    @Option(help: """
+        Inject a fault on an Orders request, e.g. page=2:http503 or page=3:timeout:times=2 (repeatable). \
+        Kinds: http500, http503, http502, http429, php-notice, truncated, invalid-json, empty-body, timeout, bad-key.
+        """)
+    var fault: [String] = []
+
+    @Option(help: "How long the timeout fault holds a request before hanging up, in seconds.")
+    var faultTimeoutSeconds = 30
+
+    @Flag(help: "Log one line per request to standard error (never the access key).")
+    var verbose = false
+
+    func validate() throws {
+        guard orders >= 0 else { throw ValidationError("--orders must be 0 or more, got \(orders).") }
+        guard badOrders >= 0, badOrders <= orders else { throw ValidationError("--bad-orders must be between 0 and --orders.") }
+        guard UTCTime.parse(startDate) != nil else {
+            throw ValidationError("--start-date '\(startDate)' is not a time like 2025-07-01 00:00:00.")
+        }
+        if let mutateDuringPaging, PagingMutation(specification: mutateDuringPaging) == nil {
+            throw ValidationError("--mutate-during-paging '\(mutateDuringPaging)' should look like every=2,update=1,create=1.")
+        }
+        for specification in fault where Fault(specification: specification) == nil {
+            throw ValidationError("--fault '\(specification)' should look like page=2:http503 (kinds: "
+                + FaultKind.allCases.map(\.rawValue).joined(separator: ", ") + ").")
+        }
+    }
+
+    func run() throws {
+        let server = SimulatorServer(configuration: makeConfiguration())
+        let boundPort = try server.start()
+        if let portFile { try writeAtomically(String(boundPort) + "\n", to: portFile) }
+        print("onesaas-sim listening on http://\(host):\(boundPort)/onesaas_connect/index/index")
+        fflush(stdout)
+        let signalSources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { server.stopListening() }
+            source.resume()
+            return source
+        }
+        defer { signalSources.forEach { $0.cancel() } }
+        try server.waitUntilStopped()
+        try server.shutdown()
+    }
+
+    private func makeConfiguration() -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.accessKey = accessKey
+        configuration.store = Store.Settings(orderCount: orders, seed: seed, startDate: UTCTime.parse(startDate) ?? 0,
+                                             quirks: quirks.mode, badOrderCount: badOrders)
+        configuration.clockOffsetSeconds = clockOffsetSeconds
+        configuration.pageLatencyMilliseconds = pageLatencyMs
+        configuration.pagingMutation = mutateDuringPaging.flatMap(PagingMutation.init(specification:)) ?? .off
+        configuration.faults = fault.compactMap(Fault.init(specification:))
+        configuration.faultTimeoutSeconds = faultTimeoutSeconds
+        if verbose {
+            configuration.requestLog = { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
+        return configuration
+    }
+
+    /// A port file is complete or absent: a reader polling for it never sees half a number.
+    private func writeAtomically(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+        if rename(temporary, path) != 0 {
+            throw ValidationError("could not write the port file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+enum QuirkModeArgument: String, ExpressibleByArgument, CaseIterable {
+    case realistic
+    case none
+
+    var mode: QuirkMode { self == .realistic ? .realistic : .none }
+}
