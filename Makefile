@@ -1,0 +1,85 @@
+# Synclet: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SWIFT          ?= swift
+CONFIG         ?= debug
+PREFIX         ?= /usr/local
+MARIADB_DIR    ?= .local/mariadb
+MARIADB_PORT   ?= 3407
+SIM_PORT       ?= 8931
+SIM_ORDERS     ?= 3000
+DEMO_DIR       ?= .local/demo
+RUN            ?=
+FROM           ?= transform
+export MARIADB_PORT
+
+BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+DB_ENV = eval "$$(scripts/mariadb-private.sh env $(MARIADB_DIR))"
+DEMO_ENV = $(DB_ENV); export MAGENTO_BASE_URL=http://127.0.0.1:$(SIM_PORT)/onesaas_connect/index/index \
+	MAGENTO_ACCESS_KEY=sim-access-key INITIAL_SYNC_DATE="2025-01-01 00:00:00" SYNCLET_STAGING_DIR=$(DEMO_DIR)/staging \
+	SYNCLET_PIPELINE=$(CURDIR)/pipeline.yaml
+
+.PHONY: help deps build test demo demo-stop sync extract transform load replay install release bench db-start db-stop sim-start sim-stop clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  Variables: RUN=<run id>  FROM=extract|transform|load  PREFIX=/usr/local  SIM_ORDERS=3000  MARIADB_PORT=3407"
+
+deps: ## Install Connector/C and the MariaDB server when missing (as root), or say how
+	@scripts/install-deps.sh
+
+build: deps ## Build every executable (debug; CONFIG=release for release)
+	$(SWIFT) build -c $(CONFIG)
+
+test: build ## Start a private MariaDB, run every test, stop it
+	@scripts/mariadb-private.sh start $(MARIADB_DIR)
+	@set -o pipefail; $(DB_ENV); export SYNCLET_BIN_DIR=$(BIN); \
+	  $(SWIFT) test -c $(CONFIG) 2>&1 | tee .local/test.log; status=$$?; \
+	  scripts/mariadb-private.sh stop $(MARIADB_DIR); exit $$status
+
+demo: build ## Run the main job: private MariaDB + simulated store, synclet init, sync, status
+	@scripts/mariadb-private.sh start $(MARIADB_DIR)
+	@scripts/simulator.sh start $(BIN) $(SIM_PORT) $(SIM_ORDERS) $(DEMO_DIR)
+	@$(DEMO_ENV); set -x; $(BIN)/synclet init && $(BIN)/synclet test && $(BIN)/synclet sync && $(BIN)/synclet status
+	@echo; echo "The private MariaDB and the simulator are still running: 'make demo-stop' stops them."
+
+demo-stop: ## Stop the demo's simulator and private MariaDB
+	@scripts/simulator.sh stop $(DEMO_DIR) || true
+	@scripts/mariadb-private.sh stop $(MARIADB_DIR)
+
+sync: build ## synclet sync with your own configuration (.env or environment)
+	$(BIN)/synclet sync
+
+extract: build ## Run the extract stage alone: make extract RUN=<id> (no RUN: plan a new run)
+	$(BIN)/extract $(if $(RUN),--run $(RUN)) --verbose
+
+transform: build ## Run the transform stage alone: make transform RUN=<id>
+	$(BIN)/transform $(if $(RUN),--run $(RUN)) --verbose
+
+load: build ## Run the load stage alone: make load RUN=<id>
+	$(BIN)/load $(if $(RUN),--run $(RUN)) --verbose
+
+replay: build ## Replay a staged run: make replay RUN=<id> [FROM=transform]
+	@test -n "$(RUN)" || { echo "make replay needs RUN=<run id> (see synclet status)"; exit 2; }
+	$(BIN)/synclet sync --run $(RUN) --from $(FROM)
+
+release: deps ## Release build with the Swift runtime linked statically (needs only glibc and Connector/C)
+	$(SWIFT) build -c release --static-swift-stdlib
+
+install: ## Install into PREFIX: bin/synclet, libexec/synclet/{extract,transform,load}, etc/synclet/pipeline.yaml
+	@test -x "$$($(SWIFT) build -c release --show-bin-path)/synclet" || $(MAKE) release
+	@scripts/install.sh "$$($(SWIFT) build -c release --show-bin-path)" "$(DESTDIR)$(PREFIX)"
+
+bench: build ## Benchmark every stage against the simulator (N=5000 orders; N=100000 on request)
+	@scripts/bench.sh
+
+db-start: ## Start the private MariaDB in $(MARIADB_DIR)
+	@scripts/mariadb-private.sh start $(MARIADB_DIR)
+
+db-stop: ## Stop the private MariaDB
+	@scripts/mariadb-private.sh stop $(MARIADB_DIR)
+
+clean: ## Remove build products and the private server's data
+	-@scripts/mariadb-private.sh stop $(MARIADB_DIR) 2>/dev/null
+	rm -rf .build .local
