@@ -34,7 +34,7 @@ build: deps ## Build every executable (debug; CONFIG=release for release)
 
 test: build ## Start a private MariaDB, run every test, stop it
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)
-	@set -o pipefail; $(DB_ENV); export SYNCLET_BIN_DIR=$(BIN); \
+	@mkdir -p .local; set -o pipefail; $(DB_ENV); export SYNCLET_BIN_DIR=$(BIN); \
 	  $(SWIFT) test -c $(CONFIG) 2>&1 | tee .local/test.log; status=$$?; \
 	  scripts/mariadb-private.sh stop $(MARIADB_DIR); exit $$status
 

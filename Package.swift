@@ -27,6 +27,8 @@ let package = Package(
             pkgConfig: "libmariadb",
             providers: [.apt(["libmariadb-dev"]), .yum(["mariadb-connector-c-devel"])]
         ),
+        // Process control that Swift cannot call directly (variadic prctl).
+        .target(name: "CSyncletSupport"),
         // A small, general Swift wrapper over Connector/C: connections, prepared statements, errors.
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         // Everything the stages share: configuration, the endpoint client, staging, the canonical
@@ -35,6 +37,7 @@ let package = Package(
             name: "SyncletCore",
             dependencies: [
                 "MariaDB",
+                "CSyncletSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import CSyncletSupport
 import Foundation
 
 /// What every command starts from: settings, `pipeline.yaml`, the staging area and a log that
@@ -37,10 +38,17 @@ public struct CommandEnvironment {
         }
     }
 
-    /// Holds the sync lock unless the runner that started this stage already holds it.
+    /// Holds the sync lock unless the runner that started this stage already holds it. A stage
+    /// under a runner dies with it, so it never goes on writing after the lock is released.
     public func lockUnlessHeldByRunner() throws -> RunLock? {
-        if settings.values[RunLock.heldByParentVariable] != nil { return nil }
-        return try RunLock.acquire(staging: staging)
+        guard let runner = settings.values[RunLock.heldByParentVariable].flatMap({ Int32($0) }) else {
+            return try RunLock.acquire(staging: staging)
+        }
+        _ = synclet_die_with_parent()
+        if getppid() != runner {
+            throw SyncFailure(exitCode: .failed, message: "the synclet sync that started this stage (process \(runner)) has ended")
+        }
+        return nil
     }
 
     /// The run named by `--run`, or the newest unfinished run.
