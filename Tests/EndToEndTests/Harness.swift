@@ -170,7 +170,7 @@ final class Harness {
 
     func start(_ executable: String, _ arguments: [String], environment overrides: [String: String] = [:]) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + executable)
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : Self.binDirectory + "/" + executable)
         process.arguments = arguments
         process.environment = environment.merging(overrides) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: workDirectory)
