@@ -47,10 +47,6 @@ struct Order {
     var renderedLineTotalPence: Int {
         items.filter { !$0.quirks.contains(.productNotFound) }.reduce(0) { $0 + $1.lineTotalPence }
     }
-
-    func matches(_ filter: OrderFilter) -> Bool {
-        createdAt > filter.createdAfter && updatedAt > filter.updatedAfter
-    }
 }
 
 /// Quirks of one order that a real store sends and a client must survive.

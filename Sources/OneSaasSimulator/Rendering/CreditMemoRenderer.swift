@@ -74,11 +74,7 @@ struct CreditMemoRenderer {
     private func item() -> JSONValue {
         let line = order.items[memo.itemIndex]
         let product = Catalog.product(at: line.productIndex)
-        var members: [JSONValue.Member] = [
-            .init("ProductId", .string(String(product.id))),
-            .init("ProductCode", .string(product.sku)),
-            .init("ProductName", .string(product.name)),
-            .init("Quantity", .string(Money.text(tenThousandths: memo.quantity * 10_000))),
+        var members = OrderRenderer.productMembers(product, quantity: memo.quantity) + [
             .init("Price", .string(Money.text(pence: line.unitPricePence))),
             .init("UnitPriceExTax", .string(Money.text(tenThousandths: line.unitPriceExTaxTenThousandths))),
             .init("TaxAmount", .string(Money.text(pence: memo.itemTaxPence))),

@@ -70,11 +70,7 @@ struct OrderRenderer {
     private func item(_ line: LineItem, amounts: AmountStyle) -> JSONValue {
         guard !line.quirks.contains(.productNotFound) else { return Self.productNotFound }
         let product = Catalog.product(at: line.productIndex)
-        var members: [JSONValue.Member] = [
-            .init("ProductId", .string(String(product.id))),
-            .init("ProductCode", .string(product.sku)),
-            .init("ProductName", .string(product.name)),
-            .init("Quantity", .string(Money.text(tenThousandths: line.quantity * 10_000))),
+        var members = Self.productMembers(product, quantity: line.quantity) + [
             .init("Price", amounts.value(line.unitPricePence)),
             .init("UnitPriceExTax", line.quirks.contains(.nullUnitPriceExTax)
                 ? .null : .string(Money.text(tenThousandths: line.unitPriceExTaxTenThousandths))),
@@ -90,6 +86,16 @@ struct OrderRenderer {
             members.append(.init("GiftWrap", .bool(false)))
         }
         return .object(members)
+    }
+
+    /// The product columns an order line and a credit memo line share.
+    static func productMembers(_ product: Catalog.Product, quantity: Int) -> [JSONValue.Member] {
+        [
+            .init("ProductId", .string(String(product.id))),
+            .init("ProductCode", .string(product.sku)),
+            .init("ProductName", .string(product.name)),
+            .init("Quantity", .string(Money.text(tenThousandths: quantity * 10_000))),
+        ]
     }
 
     func taxes(rate: Int, amountPence: Int, matchedRule: Bool, amounts: AmountStyle) -> JSONValue {
