@@ -141,10 +141,11 @@ final class Harness {
         return try JSONParser.parse(Array(try result.get()))
     }
 
-    /// The store's truth: every order the endpoint renders, by entity id.
+    /// The store's truth: every valid order the endpoint renders, by entity id. Orders the
+    /// simulator made invalid on purpose (`--bad-orders`) are left out: they must be rejected.
     func storeOrders() throws -> [Int64: JSONValue] {
         var orders: [Int64: JSONValue] = [:]
-        for order in try control("GET", "/_sim/orders").arrayValue ?? [] {
+        for order in try control("GET", "/_sim/orders").arrayValue ?? [] where order["bad"] == nil {
             guard let id = order["id"].flatMap({ $0.numberText ?? $0.stringValue }).flatMap({ Int64($0) }) else { continue }
             orders[id] = order
         }

@@ -13,7 +13,10 @@ public struct CommandEnvironment {
     /// Loads everything a command needs; a problem is a `ConfigurationError` (exit code 2).
     public static func load(staging stagingOverride: String? = nil, verbose: Bool = false, quiet: Bool = false) throws -> CommandEnvironment {
         let settings = try Settings.load()
-        let log = Log(minimumLevel: verbose ? .debug : (quiet ? .warning : .info), redactor: Redactor(secrets: settings.secrets))
+        // A stage started by the runner inherits its --verbose or --quiet through SYNCLET_LOG_LEVEL.
+        let inherited = settings.values[Log.levelVariable].flatMap(Log.Level.init(name:)) ?? .info
+        let level: Log.Level = verbose ? .debug : (quiet ? .warning : inherited)
+        let log = Log(minimumLevel: level, redactor: Redactor(secrets: settings.secrets))
         for warning in settings.warnings { log.warning(warning) }
         let (pipeline, path) = try PipelineConfiguration.load(settings: settings)
         return CommandEnvironment(

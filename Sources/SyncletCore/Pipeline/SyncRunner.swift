@@ -149,6 +149,7 @@ public struct SyncRunner {
             process.arguments = ["--run", run.runId, "--staging", staging.root] + stage.arguments
             var environment = ProcessInfo.processInfo.environment
             environment[RunLock.heldByParentVariable] = String(getpid())
+            environment[Log.levelVariable] = log.minimumLevel.name
             if let pipelinePath { environment["SYNCLET_PIPELINE"] = pipelinePath }
             process.environment = environment
             log.debug("starting \(executable) \(process.arguments?.joined(separator: " ") ?? "")")

@@ -5,8 +5,31 @@ import Foundation
 /// Colour only on a terminal and never with `NO_COLOR`. Under systemd the journal gets the same
 /// clean lines.
 public struct Log: Sendable {
+    /// Passes the runner's level to the stages it starts.
+    public static let levelVariable = "SYNCLET_LOG_LEVEL"
+
     public enum Level: Int, Comparable, Sendable {
         case debug, info, warning, error
+
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "debug": self = .debug
+            case "info": self = .info
+            case "warning": self = .warning
+            case "error": self = .error
+            default: return nil
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .debug: return "debug"
+            case .info: return "info"
+            case .warning: return "warning"
+            case .error: return "error"
+            }
+        }
+
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
         var label: String {
             switch self {
