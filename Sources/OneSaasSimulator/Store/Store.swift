@@ -32,6 +32,10 @@ public final class Store: @unchecked Sendable {
         private(set) var updatedAt: [Int64]
         var generator: OrderGenerator
         var mutationCount = 0
+        /// Bumped by every change, so a remembered paging position is used only while it is still true.
+        private(set) var version = 0
+        /// Where the last page ended: a client paging forward resumes the scan there instead of from the start.
+        var cursor: PagingCursor?
 
         init(orders: [Order], generator: OrderGenerator) {
             self.orders = orders
@@ -41,12 +45,14 @@ public final class Store: @unchecked Sendable {
         }
 
         mutating func replace(at index: Int, with order: Order) {
+            version += 1
             orders[index] = order
             createdAt[index] = order.createdAt
             updatedAt[index] = order.updatedAt
         }
 
         mutating func append(_ order: Order) {
+            version += 1
             orders.append(order)
             createdAt.append(order.createdAt)
             updatedAt.append(order.updatedAt)
@@ -76,15 +82,24 @@ public final class Store: @unchecked Sendable {
             let (offset, overflow) = page.multipliedReportingOverflow(by: size)
             guard !overflow else { return [] }
             var skipped = 0
-            var selected: [Order] = []
-            for index in state.orders.indices where state.matches(filter, at: index) {
-                if skipped < offset {
-                    skipped += 1
-                    continue
-                }
-                selected.append(state.orders[index])
-                if selected.count == size { break }
+            var start = 0
+            if let cursor = state.cursor, cursor.filter == filter, cursor.version == state.version, cursor.offset <= offset {
+                skipped = cursor.offset
+                start = cursor.index
             }
+            var selected: [Order] = []
+            var index = start
+            while index < state.orders.count, selected.count < size {
+                if state.matches(filter, at: index) {
+                    if skipped < offset {
+                        skipped += 1
+                    } else {
+                        selected.append(state.orders[index])
+                    }
+                }
+                index += 1
+            }
+            state.cursor = PagingCursor(filter: filter, version: state.version, offset: skipped + selected.count, index: index)
             return selected
         }
     }
@@ -176,6 +191,14 @@ public final class Store: @unchecked Sendable {
         order.updatedAt = now
         state.replace(at: index, with: order)
     }
+}
+
+/// The scan position after the last matched row of a page: `offset` matched rows lie before `index`.
+struct PagingCursor {
+    var filter: OrderFilter
+    var version: Int
+    var offset: Int
+    var index: Int
 }
 
 /// The entity ids a mutation touched.
