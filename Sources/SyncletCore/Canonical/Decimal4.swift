@@ -118,12 +118,18 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Sum, or nil when it would not fit.
     public func adding(_ other: Decimal4) -> Decimal4? {
         let (sum, overflow) = units.addingReportingOverflow(other.units)
-        return overflow ? nil : Decimal4(units: sum)
+        return Self.checked(sum, overflow: overflow)
     }
 
     public func subtracting(_ other: Decimal4) -> Decimal4? {
         let (difference, overflow) = units.subtractingReportingOverflow(other.units)
-        return overflow ? nil : Decimal4(units: difference)
+        return Self.checked(difference, overflow: overflow)
+    }
+
+    /// `Int64.min` units has no positive counterpart, so `magnitude` could not be taken; like
+    /// parsing, arithmetic keeps every value within ±`Int64.max` units.
+    private static func checked(_ units: Int64, overflow: Bool) -> Decimal4? {
+        overflow || units == .min ? nil : Decimal4(units: units)
     }
 
     public var magnitude: Decimal4 { Decimal4(units: units < 0 ? -units : units) }

@@ -18,17 +18,50 @@ public struct Redactor: Sendable {
     }
 
     public func redact(_ text: String) -> String {
-        var result = text
-        for secret in secrets where result.contains(secret) {
-            result = result.replacingOccurrences(of: secret, with: Self.mask)
-        }
-        // The key also travels percent-encoded in URLs.
-        for secret in secrets {
-            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != secret,
-               result.contains(encoded) {
-                result = result.replacingOccurrences(of: encoded, with: Self.mask)
+        guard !secrets.isEmpty else { return text }
+        // The key also travels in URLs, percent-encoded by whichever rules built the URL
+        // (URLComponents leaves `/` and `!` alone, others encode every byte), so each byte of a
+        // secret may appear as itself or as %XX in either case.
+        let secretBytes = secrets.map { Array($0.utf8) }
+        let bytes = Array(text.utf8)
+        var result: [UInt8] = []
+        var index = 0
+        var masked = false
+        while index < bytes.count {
+            if let length = secretBytes.lazy.compactMap({ Self.matchLength(of: $0, in: bytes, at: index) }).first {
+                result += Self.mask.utf8
+                index += length
+                masked = true
+            } else {
+                result.append(bytes[index])
+                index += 1
             }
         }
-        return result
+        return masked ? String(decoding: result, as: UTF8.self) : text
+    }
+
+    /// How many bytes of `text` from `start` spell `secret`, each byte plain or percent-encoded.
+    private static func matchLength(of secret: [UInt8], in text: [UInt8], at start: Int) -> Int? {
+        func match(_ secretIndex: Int, _ textIndex: Int) -> Int? {
+            if secretIndex == secret.count { return textIndex - start }
+            guard textIndex < text.count else { return nil }
+            if text[textIndex] == UInt8(ascii: "%"), textIndex + 2 < text.count,
+               let high = hexValue(text[textIndex + 1]), let low = hexValue(text[textIndex + 2]),
+               high << 4 | low == secret[secretIndex],
+               let length = match(secretIndex + 1, textIndex + 3) {
+                return length
+            }
+            return text[textIndex] == secret[secretIndex] ? match(secretIndex + 1, textIndex + 1) : nil
+        }
+        return match(0, start)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 }

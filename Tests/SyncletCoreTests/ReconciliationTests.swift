@@ -1,0 +1,45 @@
+import XCTest
+@testable import SyncletCore
+
+/// Σ LineTotalIncTax + Shipping.Amount − Discounts = Total, to the penny.
+final class ReconciliationTests: XCTestCase {
+    private func order(lines: [String], shipping: String, discounts: String, total: String) -> String {
+        let items = lines.enumerated().map { index, total in
+            #"{"ProductId":"\#(index + 1)","Quantity":"1.0000","LineTotalIncTax":\#(total)}"#
+        }.joined(separator: ",")
+        return #"{"Id":"5","OrderNumber":"100000005","Date":"2025-07-01 12:00:00","LastUpdatedDate":"2025-07-01 12:00:00","CurrencyCode":"GBP","Discounts":\#(discounts),"Total":\#(total),"Items":[\#(items)],"Shipping":{"Amount":\#(shipping)}}"#
+    }
+
+    func testAnOrderWhoseLinesShippingAndDiscountsAddUpToItsTotalReconciles() throws {
+        let order = try normalize(order(lines: [#""48.0000""#, #""71.9000""#], shipping: #""4.9500""#, discounts: "5", total: #""119.8500""#))
+        XCTAssertEqual(order.reconciliation, .init(reconciles: true, difference: "0.0000"))
+    }
+
+    func testPHPFloatNoiseInTheAmountsStillReconciles() throws {
+        let order = try normalize(order(lines: ["0.1", "0.2"], shipping: "0.30000000000000004", discounts: "0.30000000000000004", total: "0.30000000000000004"))
+        XCTAssertEqual(order.reconciliation, .init(reconciles: true, difference: "0.0000"))
+    }
+
+    func testAPennyTooMuchDoesNotReconcileAndSaysByHowMuch() throws {
+        let order = try normalize(order(lines: [#""48.0000""#, #""71.9000""#], shipping: #""4.9500""#, discounts: "5", total: #""119.8600""#))
+        XCTAssertEqual(order.reconciliation, .init(reconciles: false, difference: "0.0100"))
+    }
+
+    func testAPennyTooLittleDoesNotReconcileAndTheDifferenceIsNegative() throws {
+        let order = try normalize(order(lines: [#""48.0000""#, #""71.9000""#], shipping: #""4.9500""#, discounts: "5", total: #""119.8400""#))
+        XCTAssertEqual(order.reconciliation, .init(reconciles: false, difference: "-0.0100"))
+    }
+
+    func testMissingShippingAndNullLineTotalsCountAsZero() throws {
+        let order = try normalize(order(lines: [#""10.0000""#, "null"], shipping: "null", discounts: "null", total: #""10.0000""#))
+        XCTAssertEqual(order.reconciliation, .init(reconciles: true, difference: "0.0000"))
+    }
+
+    func testAmountsTooLargeToAddUpRejectTheOrderInsteadOfCrashing() {
+        // Each amount fits; their sum does not.
+        let reason = rejectionReason(order(lines: [#""922337203685477.0000""#, #""922337203685477.0000""#], shipping: "0", discounts: "0", total: "1"))
+        XCTAssertEqual(reason, "the sum of LineTotalIncTax is too large")
+        let negative = rejectionReason(order(lines: [#""0.0001""#], shipping: "0", discounts: "0", total: #""-922337203685477.5807""#))
+        XCTAssertEqual(negative, "the reconciliation difference is too large")
+    }
+}
