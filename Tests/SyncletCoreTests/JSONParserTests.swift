@@ -87,13 +87,13 @@ final class JSONParserTests: XCTestCase {
     }
 
     func testUnterminatedInputIsAnError() {
-        assertError(#""abc"#, at: 0, "a string is not closed")
-        assertError(#"{"a":"b"#, at: 5, "a string is not closed")
+        assertError(#""abc"#, at: 4, "the text ends inside the string that starts at byte 0")
+        assertError(#"{"a":"b"#, at: 7, "the text ends inside the string that starts at byte 5")
         assertError(#"{"a":1"#, at: 6, "expected '}', found the end of the text")
         assertError("[1,2", at: 4, "expected ']'")
         assertError("[", at: 1, "unexpected end of text")
-        assertError("tru", at: 0, "unexpected end of text")
-        assertError("nul", at: 0, "unexpected end of text")
+        assertError("tru", at: 3, "unexpected end of text")
+        assertError("nul", at: 3, "unexpected end of text")
         assertError("", at: 0, "unexpected end of text")
         assertError(#"{"a" 1}"#, at: 5, "expected ':'")
         assertError(#"{a:1}"#, at: 1, "expected a member name")

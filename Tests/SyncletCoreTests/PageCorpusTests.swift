@@ -33,11 +33,11 @@ final class PageCorpusTests: XCTestCase {
         }
     }
 
-    func testATruncatedBodyIsInvalidJSONWithTheOffsetWhereItStopped() throws {
+    func testATruncatedBodyIsReportedAsTruncatedWithItsLength() throws {
         let body = try Fixture.bytes("truncated.json")
         XCTAssertThrowsError(try PageResponse.classify(body)) { error in
-            guard case PageResponseError.invalidJSON(let reason, _) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(reason.contains("invalid JSON at byte"), reason)
+            XCTAssertEqual(error as? PageResponseError, .truncated(bytes: body.count))
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
         }
     }
 

@@ -90,7 +90,9 @@ public final class OneSaasClient: @unchecked Sendable {
 
     /// The URL of one request; holds the access key, so it is never logged or stored.
     func url(parameters: [(String, String)]) -> String {
-        var components = URLComponents(url: settings.baseURL, resolvingAgainstBaseURL: false)!
+        guard var components = URLComponents(url: settings.baseURL, resolvingAgainstBaseURL: false) else {
+            return settings.baseURL.absoluteString
+        }
         var items = components.queryItems ?? []
         items.append(URLQueryItem(name: "AccessKey", value: settings.accessKey))
         items += parameters.map { URLQueryItem(name: $0.0, value: $0.1) }

@@ -25,6 +25,8 @@ public enum PageResponse: Equatable {
         case UInt8(ascii: "{"):
             do {
                 return try parseObject(&parser, body: body)
+            } catch let error as JSONSyntaxError where error.offset >= body.count {
+                throw PageResponseError.truncated(bytes: body.count)
             } catch let error as JSONSyntaxError {
                 throw PageResponseError.invalidJSON(error.description, excerpt: excerpt(body))
             }
@@ -65,26 +67,13 @@ public enum PageResponse: Equatable {
 
     /// Parses `Orders` element by element, keeping each order's exact source text.
     private static func parseOrders(_ parser: inout JSONParser) throws -> [OrderElement] {
-        try parser.expect(UInt8(ascii: "["))
-        var elements: [OrderElement] = []
-        if parser.consume(UInt8(ascii: "]")) { return elements }
-        repeat {
-            _ = parser.peek()
-            let start = parser.position
-            let value = try parser.parseValue()
+        try parser.parseArrayKeepingSource().map { value, source in
             switch value {
-            case .string(""):
-                elements.append(.dropped)
-            case .object:
-                let raw = String(decoding: parser.bytes[start..<parser.position], as: UTF8.self)
-                elements.append(.order(value, rawJSON: raw))
-            default:
-                let raw = String(decoding: parser.bytes[start..<parser.position], as: UTF8.self)
-                elements.append(.unexpected(value.kindName, rawJSON: raw))
+            case .string(""): return .dropped
+            case .object: return .order(value, rawJSON: source)
+            default: return .unexpected(value.kindName, rawJSON: source)
             }
-        } while parser.consume(UInt8(ascii: ","))
-        try parser.expect(UInt8(ascii: "]"))
-        return elements
+        }
     }
 
     /// At most 120 printable characters of a body, for error messages. Bodies of error pages
@@ -118,6 +107,8 @@ public enum OrderElement: Equatable {
 /// Why a body is not a valid answer of the endpoint.
 public enum PageResponseError: Error, CustomStringConvertible, Equatable {
     case emptyBody
+    /// The JSON stops before it is complete: PHP ran out of memory or time, or a proxy cut it.
+    case truncated(bytes: Int)
     case html(excerpt: String)
     case invalidJSON(String, excerpt: String)
     case unexpectedShape(String, excerpt: String)
@@ -125,6 +116,7 @@ public enum PageResponseError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .emptyBody: return "the body is empty"
+        case .truncated(let bytes): return "the body is truncated: the JSON ends unfinished after \(bytes) bytes"
         case .html(let excerpt): return "an HTML page instead of JSON: \"\(excerpt)\""
         case .invalidJSON(let reason, let excerpt): return "\(reason): \"\(excerpt)\""
         case .unexpectedShape(let shape, let excerpt): return "\(shape): \"\(excerpt)\""

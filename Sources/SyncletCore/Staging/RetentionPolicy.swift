@@ -19,7 +19,7 @@ public struct RetentionPolicy {
         let cutoff = now.adding(seconds: -Int64(keepDays) * 86_400)
         var removed: [String] = []
         for run in staging.allRuns() where run.runId != keep {
-            guard let manifest = try? run.loadManifest(), manifest.createdAt < cutoff else { continue }
+            guard let manifest = try? run.loadManifest(), manifest.createdAt <= cutoff else { continue }
             let loaded = manifest.stages[.load]?.status == .completed
             guard loaded || (includingAbandoned && manifest.abandonedReason != nil) else { continue }
             do {

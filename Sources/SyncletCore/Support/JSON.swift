@@ -143,6 +143,37 @@ public struct JSONParser {
         return true
     }
 
+    /// Parses an array, returning each element with its exact source text, so an order or a
+    /// credit memo can be kept byte for byte as it arrived.
+    public mutating func parseArrayKeepingSource() throws -> [(value: JSONValue, source: String)] {
+        try expect(UInt8(ascii: "["))
+        var elements: [(value: JSONValue, source: String)] = []
+        if consume(UInt8(ascii: "]")) { return elements }
+        repeat {
+            _ = peek()
+            let start = position
+            let value = try parseValue()
+            elements.append((value, String(decoding: bytes[start..<position], as: UTF8.self)))
+        } while consume(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "]"))
+        return elements
+    }
+
+    /// The exact source text of each element of the array held by the top-level member `key`
+    /// of an object, or nil when there is no such array.
+    public static func sourceOfArrayElements(member key: String, in bytes: [UInt8]) -> [String]? {
+        var parser = JSONParser(bytes: bytes)
+        guard (try? parser.expect(UInt8(ascii: "{"))) != nil, !parser.consume(UInt8(ascii: "}")) else { return nil }
+        repeat {
+            guard case .string(let name)? = try? parser.parseValue(), (try? parser.expect(UInt8(ascii: ":"))) != nil else { return nil }
+            if name == key, parser.peek() == UInt8(ascii: "[") {
+                return (try? parser.parseArrayKeepingSource())?.map(\.source)
+            }
+            guard (try? parser.parseValue()) != nil else { return nil }
+        } while parser.consume(UInt8(ascii: ","))
+        return nil
+    }
+
     public mutating func parseValue() throws -> JSONValue {
         guard let byte = peek() else { throw error("unexpected end of text") }
         switch byte {
@@ -193,7 +224,10 @@ public struct JSONParser {
 
     private mutating func parseLiteral(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
-        guard position + count <= bytes.count else { throw error("unexpected end of text") }
+        guard position + count <= bytes.count else {
+            position = bytes.count
+            throw error("unexpected end of text")
+        }
         let matches = word.withUTF8Buffer { expected in
             (0..<count).allSatisfy { bytes[position + $0] == expected[$0] }
         }
@@ -235,8 +269,7 @@ public struct JSONParser {
         var runStart = position
         while true {
             guard position < bytes.count else {
-                position = openingQuote
-                throw error("a string is not closed")
+                throw error("the text ends inside the string that starts at byte \(openingQuote)")
             }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {

@@ -25,7 +25,7 @@ public enum OrderNormalizer {
         var fields = FieldReader(orderId: nil)
 
         let idText = try fields.requiredText(order["Id"], "Id")
-        guard let id = Int64(idText), id > 0 else {
+        guard idText.allSatisfy(\.isASCII), idText.allSatisfy(\.isNumber), let id = Int64(idText), id > 0 else {
             throw OrderRejection(orderId: idText, reason: "Id is not a positive whole number: \"\(idText)\"")
         }
         fields.orderId = idText
@@ -40,7 +40,7 @@ public enum OrderNormalizer {
         let tags = fields.text(order["Tags"])
         let items = try normalizeItems(order["Items"], &fields)
         let shipping = try normalizeShipping(order["Shipping"], &fields)
-        let credits = try normalizeCredits(order["Credits"], &fields)
+        let credits = try normalizeCredits(order["Credits"], rawJSON: rawJSON, &fields)
         let customFields = objectOrEmpty(order["CustomFields"])
 
         var lineTotal = Decimal4.zero
@@ -204,8 +204,11 @@ public enum OrderNormalizer {
         )
     }
 
-    private static func normalizeCredits(_ value: JSONValue?, _ fields: inout FieldReader) throws(OrderRejection) -> [CanonicalOrder.CreditMemo] {
+    private static func normalizeCredits(_ value: JSONValue?, rawJSON: String, _ fields: inout FieldReader) throws(OrderRejection) -> [CanonicalOrder.CreditMemo] {
         var credits: [CanonicalOrder.CreditMemo] = []
+        // Each credit memo is kept exactly as sent; when `Credits` is PHP's keyed object rather
+        // than an array, it is written back from its parsed value instead.
+        let sources = JSONParser.sourceOfArrayElements(member: "Credits", in: Array(rawJSON.utf8))
         for (index, element) in elements(of: value).enumerated() {
             let name = "Credits[\(index)]"
             guard let credit = element.objectValue else { throw fields.reject("\(name) is \(element.kindName), not an object") }
@@ -241,7 +244,7 @@ public enum OrderNormalizer {
                 adjustmentNegative: try fields.amount(credit["adjustment_negative"], "\(name).adjustment_negative")?.description,
                 baseCurrencyCode: fields.text(credit["base_currency_code"]),
                 items: items,
-                rawJSON: JSONWriter.string(element)
+                rawJSON: sources.flatMap { index < $0.count ? $0[index] : nil } ?? JSONWriter.string(element)
             ))
         }
         return credits
@@ -319,7 +322,9 @@ struct FieldReader {
     }
 
     func requiredAmount(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> Decimal4 {
-        guard let amount = try amount(value, name) else { throw reject("\(name) is \(value == nil ? "missing" : "empty")") }
+        guard let amount = try amount(value, name) else {
+            throw reject("\(name) is \(value == nil ? "missing" : (value == .null ? "null" : "empty"))")
+        }
         return amount
     }
 
