@@ -37,7 +37,7 @@ public struct ExtractStage {
         // not spend its time re-encoding a growing manifest. A page staged but not yet listed is
         // simply fetched again on resume: only listed pages count as staged.
         var lastSaved = Date()
-        let progress = Progress("run \(run.runId) extract", totalPages: nil, log: log)
+        let progress = ProgressLine("run \(run.runId) extract", totalPages: nil, log: log)
         defer { progress.finish() }
         func saveRecord() throws {
             let snapshot = record

@@ -63,7 +63,7 @@ public struct LoadStage {
             counts.add(written)
             batch.removeAll(keepingCapacity: true)
         }
-        let progress = Progress("run \(run.runId) load", totalPages: extract.pages.count, log: log)
+        let progress = ProgressLine("run \(run.runId) load", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
         for (index, page) in extract.pages.enumerated() {
             progress.update(pages: index, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)

@@ -27,7 +27,7 @@ public struct TransformStage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
-        let progress = Progress("run \(run.runId) transform", totalPages: extract.pages.count, log: log)
+        let progress = ProgressLine("run \(run.runId) transform", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
         for page in extract.pages {
             progress.update(pages: record.pages, orders: record.accepted)

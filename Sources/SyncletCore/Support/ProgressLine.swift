@@ -2,7 +2,7 @@ import Foundation
 
 /// Progress of long work: on a terminal, one line rewritten in place (pages, orders per second,
 /// time left when the total is known); under cron or systemd, a plain log line every 30 seconds.
-public final class Progress {
+public final class ProgressLine {
     private let label: String
     private let total: Int?
     private let log: Log
