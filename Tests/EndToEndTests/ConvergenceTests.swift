@@ -37,7 +37,7 @@ final class ConvergenceTests: XCTestCase {
         for offset in ["-7200", "5400"] {
             let harness = try Harness()
             defer { harness.tearDown() }
-            try harness.startSimulator(["--orders", "300", "--clock-offset-seconds", offset])
+            try harness.startSimulator(["--orders", "300", "--clock-offset-seconds=\(offset)"])
             try harness.synclet("sync")
             try harness.control("POST", "/_sim/mutate?update=25&create=5")
             try harness.synclet("sync")

@@ -1,12 +1,12 @@
 /// One order as every stage after `extract` speaks it: validated, normalized and exact.
 ///
-/// `transform` writes one of these per line (JSON Lines) under a run's `canonical/` folder and
+/// `transform` writes one of these per line (JSON Lines, see `CanonicalOrder+JSONLines.swift`) under a run's `canonical/` folder and
 /// `load` reads them back. Amounts are `Decimal4` text with four places (`"119.9000"`), times
 /// are UTC `YYYY-MM-DD HH:MM:SS`, and `rawJSON` is the order exactly as the endpoint sent it, so
 /// nothing that is not modelled here is ever lost.
 ///
 /// Bump `CanonicalOrder.currentSchemaVersion` whenever a field changes meaning or is removed.
-public struct CanonicalOrder: Codable, Equatable, Sendable {
+public struct CanonicalOrder: Equatable, Sendable {
     public static let currentSchemaVersion = 1
 
     public var schemaVersion: Int = CanonicalOrder.currentSchemaVersion
@@ -45,12 +45,12 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
     public var rawJSON: String
     public var source: SourcePosition
 
-    public struct ReplacedOrder: Codable, Equatable, Sendable {
+    public struct ReplacedOrder: Equatable, Sendable {
         public var entityId: String?
         public var orderNumber: String
     }
 
-    public struct Contact: Codable, Equatable, Sendable {
+    public struct Contact: Equatable, Sendable {
         /// nil for a guest (`"Id": "0"`).
         public var customerId: String?
         public var isGuest: Bool
@@ -63,7 +63,7 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
         public var businessNumber: String?
     }
 
-    public struct Address: Codable, Equatable, Sendable {
+    public struct Address: Equatable, Sendable {
         /// `billing` or `shipping`.
         public var addressType: String
         public var salutation: String?
@@ -79,7 +79,7 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
         public var countryCode: String?
     }
 
-    public struct Item: Codable, Equatable, Sendable {
+    public struct Item: Equatable, Sendable {
         /// 0-based position in the order's `Items`.
         public var position: Int
         public var productId: String?
@@ -101,7 +101,7 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
         public var errorMessage: String?
     }
 
-    public struct Shipping: Codable, Equatable, Sendable {
+    public struct Shipping: Equatable, Sendable {
         public var method: String?
         /// Shipping including tax; nil when the store sent null.
         public var amount: String?
@@ -111,12 +111,12 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
         public var taxAmount: String?
     }
 
-    public struct Payment: Codable, Equatable, Sendable {
+    public struct Payment: Equatable, Sendable {
         public var methodName: String?
         public var amount: String?
     }
 
-    public struct CreditMemo: Codable, Equatable, Sendable {
+    public struct CreditMemo: Equatable, Sendable {
         /// The credit memo's entity id.
         public var creditId: Int64
         public var incrementId: String?
@@ -135,7 +135,7 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
         public var rawJSON: String
     }
 
-    public struct CreditMemoItem: Codable, Equatable, Sendable {
+    public struct CreditMemoItem: Equatable, Sendable {
         public var position: Int
         public var productId: String?
         public var productCode: String?
@@ -147,20 +147,20 @@ public struct CanonicalOrder: Codable, Equatable, Sendable {
         public var discount: String?
     }
 
-    public struct Invoice: Codable, Equatable, Sendable {
+    public struct Invoice: Equatable, Sendable {
         public var number: String?
         public var date: String?
     }
 
     /// Whether `Σ LineTotalIncTax + Shipping.Amount − Discounts = Total` to the penny.
-    public struct Reconciliation: Codable, Equatable, Sendable {
+    public struct Reconciliation: Equatable, Sendable {
         public var reconciles: Bool
         /// `Total − (Σ LineTotalIncTax + Shipping.Amount − Discounts)`, four places.
         public var difference: String
     }
 
     /// Where in the staged run the order came from.
-    public struct SourcePosition: Codable, Equatable, Sendable {
+    public struct SourcePosition: Equatable, Sendable {
         public var page: Int
         public var position: Int
     }

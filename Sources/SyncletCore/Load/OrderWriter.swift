@@ -100,9 +100,12 @@ public struct OrderWriter {
 
     /// `INSERT INTO table (columns) VALUES (…),(…)…`, chunked; with `upsert`, an existing row
     /// takes every new value except `first_loaded_at`.
+    ///
+    /// Chunks hold a power-of-two number of rows (128, then 64, 32, … for the rest), so however
+    /// the batches vary, each table needs at most eight statement shapes: the connection's
+    /// prepared-statement cache stays small and every statement is prepared once.
     func insertRows(_ table: OrderRows.Table, _ rows: [[MariaDBValue]], upsert: Bool = false) throws {
         guard !rows.isEmpty else { return }
-        let rowsPerStatement = max(1, Self.maximumParametersPerStatement / table.columns.count)
         let rowPlaceholder = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
         var update = ""
         if upsert {
@@ -111,12 +114,18 @@ public struct OrderWriter {
         }
         var start = 0
         while start < rows.count {
-            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+            let count = Self.chunkSize(remaining: rows.count - start, columns: table.columns.count)
             let sql = "INSERT INTO \(table.name) (\(table.columns.joined(separator: ","))) VALUES "
-                + Array(repeating: rowPlaceholder, count: chunk.count).joined(separator: ",") + update
-            try connection.execute(sql, Array(chunk.joined()))
-            start += chunk.count
+                + Array(repeating: rowPlaceholder, count: count).joined(separator: ",") + update
+            try connection.execute(sql, Array(rows[start..<start + count].joined()))
+            start += count
         }
+    }
+
+    static func chunkSize(remaining: Int, columns: Int) -> Int {
+        var size = 128
+        while size > 1 && (size > remaining || size * columns > maximumParametersPerStatement) { size /= 2 }
+        return size
     }
 }
 

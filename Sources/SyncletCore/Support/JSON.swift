@@ -287,6 +287,8 @@ public struct JSONParser {
             }
             position += 1
         }
+        // Most text is ASCII, which needs no validation; the rest takes the checked path.
+        if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
         guard let text = String(validating: utf8, as: UTF8.self) else {
             position = openingQuote
             throw error("a string is not valid UTF-8")

@@ -208,8 +208,10 @@ public enum OrderNormalizer {
         var credits: [CanonicalOrder.CreditMemo] = []
         // Each credit memo is kept exactly as sent; when `Credits` is PHP's keyed object rather
         // than an array, it is written back from its parsed value instead.
+        let memos = elements(of: value)
+        guard !memos.isEmpty else { return [] }
         let sources = JSONParser.sourceOfArrayElements(member: "Credits", in: Array(rawJSON.utf8))
-        for (index, element) in elements(of: value).enumerated() {
+        for (index, element) in memos.enumerated() {
             let name = "Credits[\(index)]"
             guard let credit = element.objectValue else { throw fields.reject("\(name) is \(element.kindName), not an object") }
             let idText = try fields.requiredText(credit["entity_id"], "\(name).entity_id")
@@ -309,7 +311,8 @@ struct FieldReader {
         switch value {
         case nil, .null?: return nil
         case .string(let string)?:
-            let trimmed = string.trimmingCharacters(in: .whitespaces)
+            let trimmed = string.first?.isWhitespace == true || string.last?.isWhitespace == true
+                ? string.trimmingCharacters(in: .whitespaces) : string
             if trimmed.isEmpty { return nil }
             text = trimmed
         case .number(let number)?: text = number

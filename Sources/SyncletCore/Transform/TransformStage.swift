@@ -54,7 +54,7 @@ public struct TransformStage {
                             reason: error.reason, rawJSON: rawJSON))
                         continue
                     }
-                    lines += try encoder.encode(order)
+                    order.writeJSONLine(into: &lines)
                     lines.append(0x0A)
                     record.accepted += 1
                     if !order.reconciliation.reconciles { record.unreconciled += 1 }
@@ -87,11 +87,10 @@ public struct TransformStage {
     /// The canonical records of one staged page.
     public static func readCanonical(run: StagedRun, page: Int) throws -> [CanonicalOrder] {
         let bytes = try StagingFileSystem.read(run.canonicalPath(page: page))
-        let decoder = JSONDecoder()
         var orders: [CanonicalOrder] = []
         for line in bytes.split(separator: 0x0A) where !line.isEmpty {
             do {
-                orders.append(try decoder.decode(CanonicalOrder.self, from: Data(line)))
+                orders.append(try CanonicalOrder(jsonLine: Array(line)))
             } catch {
                 throw StagingError.damaged(run: run.runId, reason: "canonical/\(StagedRun.canonicalFileName(page: page)) holds a line that is not a canonical order (\(error))")
             }
