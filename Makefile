@@ -66,8 +66,13 @@ replay: build ## Replay a staged run: make replay RUN=<id> [FROM=transform]
 
 release: deps ## Release build with the Swift runtime linked statically (needs only glibc and Connector/C)
 	$(SWIFT) build -c release --static-swift-stdlib
+	@bin="$$($(SWIFT) build -c release --show-bin-path)"; \
+	  if commit=$$(git rev-parse --short HEAD 2>/dev/null); then \
+	    git diff --quiet HEAD 2>/dev/null || commit=$$commit-dirty; \
+	    echo "$$commit" >"$$bin/BUILD_COMMIT"; echo "Built commit $$commit in $$bin"; \
+	  else rm -f "$$bin/BUILD_COMMIT"; fi
 
-install: ## Install into PREFIX: bin/synclet, libexec/synclet/{extract,transform,load}, etc/synclet/pipeline.yaml
+install: ## Install into PREFIX (builds release if needed): bin/synclet, libexec/synclet/, etc/synclet/pipeline.yaml
 	@test -x "$$($(SWIFT) build -c release --show-bin-path)/synclet" || $(MAKE) release
 	@scripts/install.sh "$$($(SWIFT) build -c release --show-bin-path)" "$(DESTDIR)$(PREFIX)"
 

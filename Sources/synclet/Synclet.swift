@@ -22,7 +22,7 @@ struct Synclet: AsyncParsableCommand {
 
             \(SyncletExitCode.helpText)
             """,
-        version: "synclet \(SyncletVersion.version)",
+        version: SyncletVersion.description,
         subcommands: [Init.self, Test.self, Sync.self, Status.self, Show.self, Clear.self, Prune.self])
 }
 

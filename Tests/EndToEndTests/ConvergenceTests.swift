@@ -31,6 +31,23 @@ final class ConvergenceTests: XCTestCase {
         try harness.assertDatabaseEqualsStore()
     }
 
+    /// The watermark follows the store's clock (its `Date` header), not ours: a store whose clock
+    /// runs two hours behind still has every change picked up.
+    func testAStoreWhoseClockDiffersFromOursLosesNoChange() throws {
+        for offset in ["-7200", "5400"] {
+            let harness = try Harness()
+            defer { harness.tearDown() }
+            try harness.startSimulator(["--orders", "300", "--clock-offset-seconds", offset])
+            try harness.synclet("sync")
+            try harness.control("POST", "/_sim/mutate?update=25&create=5")
+            try harness.synclet("sync")
+            try harness.assertDatabaseEqualsStore()
+            let watermark = try XCTUnwrap(try harness.query("SELECT watermark FROM sync_state")[0]["watermark"].flatMap(UTCTime.init(parsing:)))
+            let expected = UTCTime.now().adding(seconds: Int64(offset)! - 300)
+            XCTAssertLessThan(abs(watermark.secondsSince1970 - expected.secondsSince1970), 60, "offset \(offset): watermark \(watermark)")
+        }
+    }
+
     func testAnInitialSyncDuringWhichOrdersChangeConvergesOnTheNextSync() throws {
         try harness.startSimulator(["--orders", "1000", "--mutate-during-paging", "every=2,update=1,create=1"])
         try harness.synclet("sync")

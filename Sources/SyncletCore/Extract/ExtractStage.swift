@@ -32,39 +32,49 @@ public struct ExtractStage {
 
         var nextPage = record.pages.count
         if record.localClockAtStart == nil { record.localClockAtStart = .now() }
-        let started = Date()
         var orders = record.pages.reduce(0) { $0 + $1.orders }
-        while !record.reachedEnd {
-            let batch = Array(nextPage..<(nextPage + concurrency))
-            let results = await fetch(pages: batch, request: request)
-            for (page, result) in zip(batch, results) {
-                let (fetched, response, attempts) = try result.get()
-                if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
-                switch response {
-                case .endOfData, .endpointError:
-                    record.reachedEnd = true
-                case .orders(let ordersPage) where ordersPage.elements.isEmpty:
-                    record.reachedEnd = true
-                case .orders(let ordersPage):
+        // run.json is rewritten at most every couple of seconds, not per page, so a long run does
+        // not spend its time re-encoding a growing manifest. A page staged but not yet listed is
+        // simply fetched again on resume: only listed pages count as staged.
+        var lastSaved = Date()
+        let progress = Progress("run \(run.runId) extract", totalPages: nil, log: log)
+        defer { progress.finish() }
+        func saveRecord() throws {
+            let snapshot = record
+            try run.updateManifest { $0.extract = snapshot }
+            lastSaved = Date()
+        }
+        do {
+            while !record.reachedEnd {
+                let batch = Array(nextPage..<(nextPage + concurrency))
+                let results = await fetch(pages: batch, request: request)
+                for (page, result) in zip(batch, results) {
+                    let (fetched, response, attempts) = try result.get()
+                    if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
+                    guard case .orders(let ordersPage) = response, !ordersPage.elements.isEmpty else {
+                        record.reachedEnd = true
+                        break
+                    }
                     record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
-                    let file = StagedRun.rawFileName(page: page)
                     try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
                     record.pages.append(PageRecord(
-                        page: page, file: file, bytes: fetched.body.count,
+                        page: page, file: StagedRun.rawFileName(page: page), bytes: fetched.body.count,
                         sha256: SHA256.hash(data: fetched.body).hexString,
                         orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
                         httpStatus: fetched.status, serverDate: fetched.serverDate,
                         fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
                     orders += ordersPage.orderCount
                 }
-                let snapshot = record
-                try run.updateManifest { $0.extract = snapshot }
-                if record.reachedEnd { break }
+                nextPage += batch.count
+                if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
+                progress.update(pages: record.pages.count, orders: orders)
             }
-            nextPage += batch.count
-            let seconds = Date().timeIntervalSince(started)
-            log.debug("run \(run.runId): \(record.pages.count) pages, \(orders) orders, \(Int(Double(orders) / max(seconds, 0.001))) orders/s")
+        } catch {
+            // Keep what was staged before the failure, so the next attempt resumes after it.
+            try? saveRecord()
+            throw error
         }
+        try saveRecord()
         try run.finishStage(.extract)
         log.info("run \(run.runId): extract complete: \(record.pages.count) pages, \(orders) orders")
     }

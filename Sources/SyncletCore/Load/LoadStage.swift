@@ -63,7 +63,10 @@ public struct LoadStage {
             counts.add(written)
             batch.removeAll(keepingCapacity: true)
         }
-        for page in extract.pages {
+        let progress = Progress("run \(run.runId) load", totalPages: extract.pages.count, log: log)
+        defer { progress.finish() }
+        for (index, page) in extract.pages.enumerated() {
+            progress.update(pages: index, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
             batch += try TransformStage.readCanonical(run: run, page: page.page)
             if batch.count >= pipeline.load.batchSize { try flush() }
         }

@@ -27,7 +27,10 @@ public struct TransformStage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
+        let progress = Progress("run \(run.runId) transform", totalPages: extract.pages.count, log: log)
+        defer { progress.finish() }
         for page in extract.pages {
+            progress.update(pages: record.pages, orders: record.accepted)
             let bytes = try run.verifiedRawPage(page)
             guard case .orders(let ordersPage) = try PageResponse.classify(bytes) else {
                 throw StagingError.damaged(run: run.runId, reason: "raw/\(page.file) is not a page of orders")

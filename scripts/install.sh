@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Install built Synclet executables into a prefix.
+#
+# Usage: scripts/install.sh BIN_DIR PREFIX
+#
+#   BIN_DIR   where `swift build` put the executables (`swift build -c release --show-bin-path`)
+#   PREFIX    e.g. /usr/local (`make install` passes $(DESTDIR)$(PREFIX))
+#
+# Lays out:
+#   PREFIX/bin/synclet
+#   PREFIX/libexec/synclet/{extract,transform,load,onesaas-sim}   (synclet looks for its stages here)
+#   PREFIX/libexec/synclet/BUILD_COMMIT                           (read by `synclet --version`)
+#   PREFIX/etc/synclet/pipeline.yaml                              (found relative to bin/synclet)
+#
+# An existing PREFIX/etc/synclet/pipeline.yaml is never overwritten: the shipped one is installed
+# beside it as pipeline.yaml.new to compare with. Safe to run again.
+set -euo pipefail
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 BIN_DIR PREFIX" >&2
+    exit 2
+fi
+BIN_DIR=$1
+PREFIX=$2
+SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd -P)
+
+for name in synclet extract transform load onesaas-sim; do
+    if [ ! -x "$BIN_DIR/$name" ]; then
+        echo "error: $BIN_DIR/$name is missing; build first (make release)" >&2
+        exit 1
+    fi
+done
+
+install -d -m 0755 "$PREFIX/bin" "$PREFIX/libexec/synclet" "$PREFIX/etc/synclet"
+install -m 0755 "$BIN_DIR/synclet" "$PREFIX/bin/synclet"
+for name in extract transform load onesaas-sim; do
+    install -m 0755 "$BIN_DIR/$name" "$PREFIX/libexec/synclet/$name"
+done
+
+# The commit the binaries were built from: `make release` records it beside them.
+if [ -s "$BIN_DIR/BUILD_COMMIT" ]; then
+    install -m 0644 "$BIN_DIR/BUILD_COMMIT" "$PREFIX/libexec/synclet/BUILD_COMMIT"
+else
+    echo "note: $BIN_DIR/BUILD_COMMIT is missing (built without make release); synclet --version will say 'unknown commit'" >&2
+    rm -f "$PREFIX/libexec/synclet/BUILD_COMMIT"
+fi
+
+PIPELINE="$PREFIX/etc/synclet/pipeline.yaml"
+if [ -e "$PIPELINE" ]; then
+    if cmp -s "$SOURCE_DIR/pipeline.yaml" "$PIPELINE"; then
+        rm -f "$PIPELINE.new"
+    else
+        install -m 0644 "$SOURCE_DIR/pipeline.yaml" "$PIPELINE.new"
+        echo "kept your $PIPELINE; the shipped one is $PIPELINE.new"
+    fi
+else
+    install -m 0644 "$SOURCE_DIR/pipeline.yaml" "$PIPELINE"
+fi
+
+echo "Installed synclet $(cat "$PREFIX/libexec/synclet/BUILD_COMMIT" 2>/dev/null || echo '(unknown commit)') into $PREFIX:"
+echo "  $PREFIX/bin/synclet"
+echo "  $PREFIX/libexec/synclet/{extract,transform,load,onesaas-sim}"
+echo "  $PIPELINE"
