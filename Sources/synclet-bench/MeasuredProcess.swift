@@ -39,10 +39,19 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     return (result, monotonicSeconds() - start)
 }
 
-/// Runs an executable to completion with `posix_spawn` and reads its resource usage with
-/// `wait4`, so each stage is measured alone (no `/usr/bin/time` needed, nothing to parse).
-/// Standard output and error go to files, so a failure can be shown.
+/// Runs an executable to completion and measures it alone. Standard output and error go to
+/// files, so a failure can be shown.
+///
+/// The child is started through GNU `/usr/bin/time`, whose report is the resource usage of the
+/// stage alone. Reading `wait4`'s usage of a child this process spawned directly is not enough:
+/// Linux carries the high-water RSS of the address space a process `exec`s from into the new
+/// program's `ru_maxrss`, so every stage would report at least this benchmark's own peak (which
+/// holds a whole run's canonical orders for the floors). Without `/usr/bin/time` that is what
+/// happens, and the report says so.
 enum MeasuredProcess {
+    static let timeTool = "/usr/bin/time"
+    static var hasTimeTool: Bool { FileManager.default.isExecutableFile(atPath: timeTool) }
+
     struct Failure: Error, CustomStringConvertible {
         let command: String
         let exitStatus: Int32
@@ -52,7 +61,8 @@ enum MeasuredProcess {
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String],
                     outputPrefix: String) throws -> Measurement {
-        let stdoutPath = outputPrefix + ".out", stderrPath = outputPrefix + ".err"
+        let stdoutPath = outputPrefix + ".out", stderrPath = outputPrefix + ".err", timePath = outputPrefix + ".time"
+        let command = Self.hasTimeTool ? [Self.timeTool, "-f", "%U %S %M", "-o", timePath, executable] + arguments : [executable] + arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -60,7 +70,7 @@ enum MeasuredProcess {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
@@ -69,7 +79,7 @@ enum MeasuredProcess {
 
         var pid: pid_t = 0
         let start = monotonicSeconds()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
         guard spawned == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var usage = rusage()
@@ -86,6 +96,15 @@ enum MeasuredProcess {
             let tail = stderr.split(separator: "\n").suffix(15).joined(separator: "\n")
             let name = (executable as NSString).lastPathComponent
             throw Failure(command: ([name] + arguments).joined(separator: " "), exitStatus: exitStatus, stderrTail: tail)
+        }
+        if Self.hasTimeTool {
+            // "%U %S %M": user and system seconds, peak resident KiB, on the last line.
+            let report = (try? String(contentsOfFile: timePath, encoding: .utf8)) ?? ""
+            let fields = report.split(separator: "\n").last?.split(separator: " ") ?? []
+            guard fields.count == 3, let user = Double(fields[0]), let system = Double(fields[1]), let peak = Int(fields[2]) else {
+                throw BenchError("cannot read \(Self.timeTool)'s report in \(timePath): \(report)")
+            }
+            return Measurement(wallSeconds: wall, userSeconds: user, systemSeconds: system, peakResidentKiB: peak)
         }
         return Measurement(
             wallSeconds: wall,

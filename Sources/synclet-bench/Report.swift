@@ -112,6 +112,9 @@ struct Report {
             lines.append(row("extract c=\(concurrency) at \(r.pageLatencyMs) ms/page", measurement, orders: Double(r.latencyOrders),
                              note: "\(r.latencyOrders) orders, \(r.latencyPages) pages"))
         }
+        if !MeasuredProcess.hasTimeTool {
+            lines.append("Note: \(MeasuredProcess.timeTool) is missing (apt-get install time), so peak memory includes the benchmark's own peak.")
+        }
         lines.append("")
         if !r.rowCheck.isEmpty { lines.append("Row check: \(r.rowCheck)") }
 
