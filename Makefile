@@ -76,8 +76,8 @@ install: ## Install into PREFIX (builds release if needed): bin/synclet, libexec
 	@test -x "$$($(SWIFT) build -c release --show-bin-path)/synclet" || $(MAKE) release
 	@scripts/install.sh "$$($(SWIFT) build -c release --show-bin-path)" "$(DESTDIR)$(PREFIX)"
 
-bench: build ## Benchmark every stage against the simulator (N=5000 orders; N=100000 on request)
-	@scripts/bench.sh
+bench: deps ## Benchmark every stage against the simulator, release build (N=5000 orders; make bench N=100000)
+	@N=$(or $(N),5000) scripts/bench.sh
 
 db-start: ## Start the private MariaDB in $(MARIADB_DIR)
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)

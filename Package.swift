@@ -59,6 +59,7 @@ let package = Package(
         .executableTarget(name: "transform", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "load", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "synclet", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "synclet-bench", dependencies: ["SyncletCore", "MariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB"]),
         .testTarget(name: "OneSaasSimulatorTests", dependencies: ["OneSaasSimulator"]),
