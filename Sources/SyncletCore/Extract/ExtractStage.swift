@@ -30,7 +30,7 @@ public struct ExtractStage {
         let request = manifest.request
         log.info("run \(run.runId): extracting \(manifest.type.rawValue) window OrderCreatedTime=\(request.orderCreatedTime)\(request.lastUpdatedTime.map { " LastUpdatedTime=\($0)" } ?? ""), from page \(record.pages.count)")
 
-        var nextPage = record.pages.count
+        let nextPage = record.pages.count
         if record.localClockAtStart == nil { record.localClockAtStart = .now() }
         var orders = record.pages.reduce(0) { $0 + $1.orders }
         // run.json is rewritten at most every couple of seconds, not per page, so a long run does
@@ -45,29 +45,24 @@ public struct ExtractStage {
             lastSaved = Date()
         }
         do {
-            while !record.reachedEnd {
-                let batch = Array(nextPage..<(nextPage + concurrency))
-                let results = await fetch(pages: batch, request: request)
-                for (page, result) in zip(batch, results) {
-                    let (fetched, response, attempts) = try result.get()
-                    if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
-                    guard case .orders(let ordersPage) = response, !ordersPage.elements.isEmpty else {
-                        record.reachedEnd = true
-                        break
-                    }
-                    record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
-                    try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
-                    record.pages.append(PageRecord(
-                        page: page, file: StagedRun.rawFileName(page: page), bytes: fetched.body.count,
-                        sha256: SHA256.hash(data: fetched.body).hexString,
-                        orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
-                        httpStatus: fetched.status, serverDate: fetched.serverDate,
-                        fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
-                    orders += ordersPage.orderCount
+            try await fetchInOrder(from: nextPage, request: request) { page, fetched, response, attempts in
+                if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
+                guard case .orders(let ordersPage) = response, !ordersPage.isEmpty else {
+                    record.reachedEnd = true
+                    return false
                 }
-                nextPage += batch.count
+                record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
+                try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
+                record.pages.append(PageRecord(
+                    page: page, file: StagedRun.rawFileName(page: page), bytes: fetched.body.count,
+                    sha256: SHA256.hash(data: fetched.body).hexString,
+                    orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
+                    httpStatus: fetched.status, serverDate: fetched.serverDate,
+                    fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
+                orders += ordersPage.orderCount
                 if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
                 progress.update(pages: record.pages.count, orders: orders)
+                return true
             }
         } catch {
             // Keep what was staged before the failure, so the next attempt resumes after it.
@@ -79,22 +74,44 @@ public struct ExtractStage {
         log.info("run \(run.runId): extract complete: \(record.pages.count) pages, \(orders) orders")
     }
 
-    /// Fetches a batch concurrently and returns each page's result in page order.
-    private func fetch(pages: [Int], request: OrdersRequest) async -> [Result<(FetchedBody, PageResponse, Int), Error>] {
-        await withTaskGroup(of: (Int, Result<(FetchedBody, PageResponse, Int), Error>).self) { group in
-            for (index, page) in pages.enumerated() {
+    /// Keeps `concurrency` requests in flight and hands each answer to `stage` in page order;
+    /// stops at the first page `stage` declines (the end of the data) or the first failure,
+    /// cancelling the requests still running.
+    private func fetchInOrder(
+        from firstPage: Int, request: OrdersRequest,
+        stage: (Int, FetchedBody, PageResponse, Int) throws -> Bool
+    ) async throws {
+        try await withThrowingTaskGroup(of: (Int, Result<(FetchedBody, PageResponse, Int), Error>).self) { group in
+            var nextToRequest = firstPage
+            func ask(for page: Int) {
                 group.addTask {
                     do {
                         let (body, response, attempts) = try await client.fetchOrdersPage(page, request: request)
-                        return (index, .success((body, response, attempts)))
+                        return (page, .success((body, response, attempts)))
                     } catch {
-                        return (index, .failure(error))
+                        return (page, .failure(error))
                     }
                 }
             }
-            var results = [Result<(FetchedBody, PageResponse, Int), Error>?](repeating: nil, count: pages.count)
-            for await (index, result) in group { results[index] = result }
-            return results.compactMap { $0 }
+            for _ in 0..<concurrency {
+                ask(for: nextToRequest)
+                nextToRequest += 1
+            }
+            var answered: [Int: Result<(FetchedBody, PageResponse, Int), Error>] = [:]
+            var nextToStage = firstPage
+            while let (page, result) = try await group.next() {
+                answered[page] = result
+                while let ready = answered.removeValue(forKey: nextToStage) {
+                    let (body, response, attempts) = try ready.get()
+                    guard try stage(nextToStage, body, response, attempts) else {
+                        group.cancelAll()
+                        return
+                    }
+                    nextToStage += 1
+                    ask(for: nextToRequest)
+                    nextToRequest += 1
+                }
+            }
         }
     }
 }

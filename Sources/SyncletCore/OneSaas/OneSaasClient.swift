@@ -135,7 +135,7 @@ public final class OneSaasClient: @unchecked Sendable {
         var attempts = 0
         let (fetched, response) = try await fetchWithRetries(what: what, parameters: parameters) { body in
             attempts += 1
-            let response = try PageResponse.classify(body)
+            let response = try PageResponse.classify(body, keepingOrders: false)
             if case .endpointError(let message) = response { throw Self.rejection(message) }
             return response
         }

@@ -13,7 +13,10 @@ public enum PageResponse: Equatable {
 
     /// Reads a body. Anything that is not one of the three answers above throws
     /// `PageResponseError`, with a short excerpt that is safe to print.
-    public static func classify(_ body: [UInt8]) throws -> PageResponse {
+    ///
+    /// With `keepingOrders: false` (what `extract` needs) the whole body is still validated, but
+    /// orders are only counted, not built: the page's `elements` stay empty.
+    public static func classify(_ body: [UInt8], keepingOrders: Bool = true) throws -> PageResponse {
         var parser = JSONParser(bytes: body)
         guard let first = parser.peek() else { throw PageResponseError.emptyBody }
         switch first {
@@ -24,7 +27,7 @@ public enum PageResponse: Equatable {
             return .endOfData
         case UInt8(ascii: "{"):
             do {
-                return try parseObject(&parser, body: body)
+                return try parseObject(&parser, body: body, keepingOrders: keepingOrders)
             } catch let error as JSONSyntaxError where error.offset >= body.count {
                 throw PageResponseError.truncated(bytes: body.count)
             } catch let error as JSONSyntaxError {
@@ -38,17 +41,17 @@ public enum PageResponse: Equatable {
         }
     }
 
-    private static func parseObject(_ parser: inout JSONParser, body: [UInt8]) throws -> PageResponse {
+    private static func parseObject(_ parser: inout JSONParser, body: [UInt8], keepingOrders: Bool) throws -> PageResponse {
         try parser.expect(UInt8(ascii: "{"))
         var version: String?
-        var elements: [OrderElement]?
+        var page: OrdersPage?
         var errorMessage: String?
         if !parser.consume(UInt8(ascii: "}")) {
             repeat {
                 guard case .string(let key) = try parser.parseValue() else { throw parser.error("expected a member name") }
                 try parser.expect(UInt8(ascii: ":"))
                 if key == "Orders", parser.peek() == UInt8(ascii: "[") {
-                    elements = try parseOrders(&parser)
+                    page = keepingOrders ? OrdersPage(elements: try parseOrders(&parser)) : try countOrders(&parser)
                 } else {
                     let value = try parser.parseValue()
                     if key == "OneSaas Version" { version = value.stringValue }
@@ -59,10 +62,30 @@ public enum PageResponse: Equatable {
         }
         try parser.expectEnd()
         if let errorMessage { return .endpointError(errorMessage) }
-        guard let elements else {
+        guard var page else {
             throw PageResponseError.unexpectedShape("a JSON object without \"Orders\"", excerpt: excerpt(body))
         }
-        return .orders(OrdersPage(extensionVersion: version, elements: elements))
+        page.extensionVersion = version
+        return .orders(page)
+    }
+
+    /// Validates `Orders` and counts its elements without building them.
+    private static func countOrders(_ parser: inout JSONParser) throws -> OrdersPage {
+        var page = OrdersPage(elements: [])
+        try parser.expect(UInt8(ascii: "["))
+        if parser.consume(UInt8(ascii: "]")) { return page }
+        repeat {
+            if parser.peek() == UInt8(ascii: "{") {
+                try parser.skipValue()
+                page.orderCount += 1
+            } else if try parser.parseValue() == .string("") {
+                page.droppedCount += 1
+            } else {
+                page.unexpectedCount += 1
+            }
+        } while parser.consume(UInt8(ascii: ","))
+        try parser.expect(UInt8(ascii: "]"))
+        return page
     }
 
     /// Parses `Orders` element by element, keeping each order's exact source text.
@@ -86,13 +109,28 @@ public enum PageResponse: Equatable {
     }
 }
 
-/// One page of orders.
+/// One page of orders: its elements (when kept) and how many of each kind it holds.
 public struct OrdersPage: Equatable {
     public var extensionVersion: String?
     public var elements: [OrderElement]
+    public var orderCount = 0
+    public var droppedCount = 0
+    public var unexpectedCount = 0
 
-    public var orderCount: Int { elements.filter { if case .order = $0 { return true } else { return false } }.count }
-    public var droppedCount: Int { elements.filter { $0 == .dropped }.count }
+    public init(extensionVersion: String? = nil, elements: [OrderElement]) {
+        self.extensionVersion = extensionVersion
+        self.elements = elements
+        for element in elements {
+            switch element {
+            case .order: orderCount += 1
+            case .dropped: droppedCount += 1
+            case .unexpected: unexpectedCount += 1
+            }
+        }
+    }
+
+    /// True for `"Orders": []`, which ends paging like `""` does.
+    public var isEmpty: Bool { orderCount + droppedCount + unexpectedCount == 0 }
 }
 
 /// An element of `Orders`.

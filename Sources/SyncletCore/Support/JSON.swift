@@ -188,6 +188,54 @@ public struct JSONParser {
         }
     }
 
+    /// Validates the next value exactly as `parseValue` would, without building it.
+    public mutating func skipValue() throws {
+        guard let byte = peek() else { throw error("unexpected end of text") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            try enterContainer()
+            defer { depth -= 1 }
+            position += 1
+            if consume(UInt8(ascii: "}")) { return }
+            repeat {
+                guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name\(foundDescription)") }
+                try skipString()
+                try expect(UInt8(ascii: ":"))
+                try skipValue()
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "}"))
+        case UInt8(ascii: "["):
+            try enterContainer()
+            defer { depth -= 1 }
+            position += 1
+            if consume(UInt8(ascii: "]")) { return }
+            repeat { try skipValue() } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "]"))
+        case UInt8(ascii: "\""):
+            try skipString()
+        default:
+            _ = try parseValue()
+        }
+    }
+
+    /// Validates a string without building it; only text with escapes or non-ASCII bytes takes
+    /// the full path.
+    private mutating func skipString() throws {
+        let start = position
+        var index = position + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                position = index + 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { break }
+            index += 1
+        }
+        position = start
+        _ = try parseString()
+    }
+
     private mutating func parseObject() throws -> JSONObject {
         try enterContainer()
         defer { depth -= 1 }
