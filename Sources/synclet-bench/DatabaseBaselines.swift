@@ -49,7 +49,7 @@ struct ScratchDatabase {
         let connection = try MariaDBConnection(configuration)
         defer { connection.close() }
         var counts: [String: Int] = [:]
-        for table in LoaderRows.all {
+        for table in OrderRows.all {
             counts[table.name] = Int(try connection.query("SELECT COUNT(*) AS n FROM \(table.name)").first?.int("n") ?? -1)
         }
         return counts
@@ -74,17 +74,17 @@ struct LoadDataFloor {
         let now = MariaDBValue.string(UTCTime.now().description)
         // Writing the files is the benchmark's work, not the database's: timed apart.
         let ((rows, bytes), tsvSeconds) = try timed { () throws -> (Int, Int) in
-            var files = LoaderRows.all.map { _ in [UInt8]() }
+            var files = OrderRows.all.map { _ in [UInt8]() }
             var rows = 0
             for order in orders {
-                for (table, tableRows) in LoaderRows.rows(order, runId: runId, now: now).enumerated() {
+                for (table, tableRows) in OrderRows.rows(order, runId: runId, now: now).enumerated() {
                     for row in tableRows {
                         Self.appendTSV(row, to: &files[table])
                         rows += 1
                     }
                 }
             }
-            for (table, bytes) in zip(LoaderRows.all, files) {
+            for (table, bytes) in zip(OrderRows.all, files) {
                 try Data(bytes).write(to: URL(fileURLWithPath: path(table)))
             }
             return (rows, files.reduce(0) { $0 + $1.count })
@@ -93,7 +93,7 @@ struct LoadDataFloor {
         let connection = try MariaDBConnection(database.configuration)
         defer { connection.close() }
         let (_, loadSeconds) = try timed {
-            for table in LoaderRows.all {
+            for table in OrderRows.all {
                 try connection.execute("""
                     LOAD DATA LOCAL INFILE '\(path(table))' INTO TABLE \(table.name) CHARACTER SET utf8mb4 \
                     (\(table.columns.joined(separator: ",")))
@@ -103,7 +103,7 @@ struct LoadDataFloor {
         return Result(tsvSeconds: tsvSeconds, loadSeconds: loadSeconds, rows: rows, bytes: bytes)
     }
 
-    func path(_ table: LoaderRows.Table) -> String { directory + "/\(table.name).tsv" }
+    func path(_ table: OrderRows.Table) -> String { directory + "/\(table.name).tsv" }
 
     /// One line in LOAD DATA's default format: tab-separated, `\N` for NULL, backslash escapes.
     static func appendTSV(_ row: [MariaDBValue], to file: inout [UInt8]) {
@@ -145,7 +145,7 @@ struct NaiveLoader {
     func measure(_ orders: [CanonicalOrder], runId: String) throws -> (seconds: Double, rows: Int) {
         let connection = try MariaDBConnection(database.configuration)
         defer { connection.close() }
-        let statements = LoaderRows.all.map { table in
+        let statements = OrderRows.all.map { table in
             "INSERT INTO \(table.name) (\(table.columns.joined(separator: ","))) VALUES ("
                 + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
         }
@@ -154,7 +154,7 @@ struct NaiveLoader {
         let (_, seconds) = try timed {
             for order in orders {
                 try connection.withTransaction {
-                    for (table, tableRows) in LoaderRows.rows(order, runId: runId, now: now).enumerated() {
+                    for (table, tableRows) in OrderRows.rows(order, runId: runId, now: now).enumerated() {
                         for row in tableRows {
                             try connection.execute(statements[table], row)
                             rows += 1

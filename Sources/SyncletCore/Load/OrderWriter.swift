@@ -85,7 +85,8 @@ public struct OrderWriter {
                 try connection.execute("DELETE FROM \(table) WHERE order_id IN (\(marks))", ids)
             }
         }
-        try insertRows(OrderRows.orders, toWrite.map { OrderRows.orderValues($0, runId: runId) }, upsert: true)
+        let now = MariaDBValue.string(UTCTime.now().description)
+        try insertRows(OrderRows.orders, toWrite.map { OrderRows.orderValues($0, runId: runId, now: now) }, upsert: true)
         try insertRows(OrderRows.items, toWrite.flatMap(OrderRows.itemValues))
         try insertRows(OrderRows.addresses, toWrite.flatMap(OrderRows.addressValues))
         try insertRows(OrderRows.credits, toWrite.flatMap(OrderRows.creditValues))
@@ -129,14 +130,24 @@ public struct OrderWriter {
     }
 }
 
-/// How a canonical order maps onto rows: one place for every column list.
-enum OrderRows {
-    struct Table {
-        let name: String
-        let columns: [String]
+/// How a canonical order maps onto rows: one place for every column list. Public so the
+/// benchmark's floors write exactly the rows `load` writes.
+public enum OrderRows {
+    public struct Table: Sendable {
+        public let name: String
+        public let columns: [String]
     }
 
-    static let orders = Table(name: "orders", columns: [
+    /// Every table an order writes, parents before children.
+    public static var all: [Table] { [orders, items, addresses, credits, creditItems, invoices] }
+
+    /// Every row of `order`, table by table in `all`'s order.
+    public static func rows(_ order: CanonicalOrder, runId: String, now: MariaDBValue) -> [[[MariaDBValue]]] {
+        [[orderValues(order, runId: runId, now: now)], itemValues(order), addressValues(order),
+         creditValues(order), creditItemValues(order), invoiceValues(order)]
+    }
+
+    public static let orders = Table(name: "orders", columns: [
         "id", "order_number", "replaced_order_id", "replaced_order_number", "order_date", "last_updated_date",
         "order_type", "status", "currency_code", "total", "discounts",
         "shipping_method", "shipping_amount", "shipping_discount", "shipping_tax_name", "shipping_tax_rate", "shipping_tax_amount",
@@ -148,9 +159,8 @@ enum OrderRows {
         "first_loaded_at", "loaded_at", "loaded_by_run",
     ])
 
-    static func orderValues(_ order: CanonicalOrder, runId: String) -> [MariaDBValue] {
-        let now = MariaDBValue.string(UTCTime.now().description)
-        return [
+    public static func orderValues(_ order: CanonicalOrder, runId: String, now: MariaDBValue) -> [MariaDBValue] {
+        [
             .int(order.id), .string(order.orderNumber),
             MariaDBValue(order.replacedOrder?.entityId.flatMap { Int64($0) }), MariaDBValue(order.replacedOrder?.orderNumber),
             .string(order.orderDate), .string(order.lastUpdatedDate),
@@ -169,12 +179,12 @@ enum OrderRows {
         ]
     }
 
-    static let items = Table(name: "order_items", columns: [
+    public static let items = Table(name: "order_items", columns: [
         "order_id", "line_number", "product_id", "product_code", "product_name", "quantity", "price", "unit_price_ex_tax",
         "discount", "tax_id", "tax_code", "tax_name", "tax_rate", "tax_amount", "line_total_inc_tax", "error_code", "error_message",
     ])
 
-    static func itemValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
+    public static func itemValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
         order.items.map { item in
             [
                 .int(order.id), .int(Int64(item.position)), MariaDBValue(item.productId), MariaDBValue(item.productCode),
@@ -186,12 +196,12 @@ enum OrderRows {
         }
     }
 
-    static let addresses = Table(name: "order_addresses", columns: [
+    public static let addresses = Table(name: "order_addresses", columns: [
         "order_id", "address_type", "salutation", "first_name", "last_name", "company", "phone", "line1", "line2", "city",
         "post_code", "region", "country_code",
     ])
 
-    static func addressValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
+    public static func addressValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
         order.addresses.map { address in
             [
                 .int(order.id), .string(address.addressType), MariaDBValue(address.salutation), MariaDBValue(address.firstName),
@@ -202,12 +212,12 @@ enum OrderRows {
         }
     }
 
-    static let credits = Table(name: "order_credits", columns: [
+    public static let credits = Table(name: "order_credits", columns: [
         "order_id", "credit_id", "increment_id", "state", "created_at", "updated_at", "grand_total", "base_grand_total",
         "base_tax_amount", "base_shipping_amount", "adjustment_positive", "adjustment_negative", "base_currency_code", "raw_json",
     ])
 
-    static func creditValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
+    public static func creditValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
         order.credits.map { credit in
             [
                 .int(order.id), .int(credit.creditId), MariaDBValue(credit.incrementId), MariaDBValue(credit.state),
@@ -219,12 +229,12 @@ enum OrderRows {
         }
     }
 
-    static let creditItems = Table(name: "order_credit_items", columns: [
+    public static let creditItems = Table(name: "order_credit_items", columns: [
         "order_id", "credit_id", "line_number", "product_id", "product_code", "product_name", "quantity", "price",
         "unit_price_ex_tax", "tax_amount", "discount",
     ])
 
-    static func creditItemValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
+    public static func creditItemValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
         order.credits.flatMap { credit in
             credit.items.map { item in
                 [
@@ -236,9 +246,9 @@ enum OrderRows {
         }
     }
 
-    static let invoices = Table(name: "order_invoices", columns: ["order_id", "line_number", "invoice_number", "invoice_date"])
+    public static let invoices = Table(name: "order_invoices", columns: ["order_id", "line_number", "invoice_number", "invoice_date"])
 
-    static func invoiceValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
+    public static func invoiceValues(_ order: CanonicalOrder) -> [[MariaDBValue]] {
         order.invoices.enumerated().map { index, invoice in
             [.int(order.id), .int(Int64(index)), MariaDBValue(invoice.number), MariaDBValue(invoice.date)]
         }
