@@ -24,6 +24,8 @@ public enum EndpointError: Error, CustomStringConvertible {
     case gaveUp(what: String, attempts: Int, lastProblem: String)
     /// An HTTP status that retrying cannot fix (e.g. 404: a wrong MAGENTO_BASE_URL).
     case unexpectedStatus(what: String, status: Int, excerpt: String)
+    /// The TLS handshake failed: the store's certificate could not be verified.
+    case tlsFailed(what: String, detail: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum EndpointError: Error, CustomStringConvertible {
             return "\(what) failed after \(attempts) attempts; last: \(lastProblem)"
         case .unexpectedStatus(let what, let status, let excerpt):
             return "\(what) answered HTTP \(status): \"\(excerpt)\"; check MAGENTO_BASE_URL"
+        case .tlsFailed(let what, let detail):
+            return "\(what): the store's TLS certificate could not be verified (\(detail)); if the store uses a private CA, name its certificate file in pipeline.yaml under http.ca_file"
         }
     }
 
@@ -174,6 +178,9 @@ public final class OneSaasClient: @unchecked Sendable {
                 }
             } catch let error as EndpointError {
                 throw error
+            } catch let error as NIOSSLError {
+                // A certificate that does not verify will not verify on the next attempt either.
+                throw EndpointError.tlsFailed(what: what, detail: Self.tlsDetail(error))
             } catch {
                 lastProblem = describe(error)
             }
@@ -189,6 +196,15 @@ public final class OneSaasClient: @unchecked Sendable {
     private func backoff(attempt: Int) -> Double {
         let step = min(http.backoffMaximumSeconds, http.backoffInitialSeconds * pow(2, Double(attempt - 1)))
         return step * Double.random(in: 0.5...1.0)
+    }
+
+    /// The reason inside BoringSSL's message, e.g. `CERTIFICATE_VERIFY_FAILED`, without file paths.
+    static func tlsDetail(_ error: NIOSSLError) -> String {
+        let text = "\(error)"
+        if let range = text.range(of: #"OPENSSL_internal:[A-Z_]+"#, options: .regularExpression) {
+            return String(text[range].dropFirst("OPENSSL_internal:".count))
+        }
+        return text
     }
 
     private func describe(_ error: Error) -> String {
