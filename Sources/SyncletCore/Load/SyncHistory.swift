@@ -36,6 +36,11 @@ public struct SyncHistory {
         return Int64(result.lastInsertID)
     }
 
+    /// Marks the row of a run being resumed as running again.
+    public func resume(historyId: Int64) throws {
+        try connection.execute("UPDATE sync_history SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?", [.int(historyId)])
+    }
+
     /// Records the counts known so far from the manifest (pages, received, rejected, dropped).
     public func recordProgress(_ manifest: RunManifest, historyId: Int64, stage: StageName?) throws {
         let pages = manifest.extract?.pages ?? []

@@ -33,48 +33,55 @@ public struct SyncRunner {
         let database = Database(settings: try settings.database())
         let lock = try RunLock.acquire(staging: staging)
         defer { withExtendedLifetime(lock) {} }
-
-        let connection = try database.connectAndMigrate()
-        defer { connection.close() }
-        let history = SyncHistory(connection: connection)
         let planner = RunPlanner(staging: staging, magento: magento)
 
-        let (run, type) = try chooseRun(mode, planner: planner, connection: connection, history: history)
-        lock.describe(run: run.runId)
-        var manifest = try run.loadManifest()
-        if let historyId = manifest.historyId, case .normal = mode {
-            try connection.execute("UPDATE sync_history SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?", [.int(historyId)])
-        } else {
-            let id = try history.start(manifest, type: type)
-            manifest = try run.updateManifest { $0.historyId = id }
+        // The runner holds no connection while the stages run (extract can take hours against a
+        // slow store); each record in sync_history uses a short-lived one.
+        let (run, type, historyId) = try withHistory(database, migrating: true) { history in
+            let (run, type) = try chooseRun(mode, planner: planner, history: history)
+            var manifest = try run.loadManifest()
+            if let historyId = manifest.historyId, case .normal = mode {
+                try history.resume(historyId: historyId)
+            } else {
+                let id = try history.start(manifest, type: type)
+                manifest = try run.updateManifest { $0.historyId = id }
+            }
+            return (run, type, manifest.historyId ?? 0)
         }
-        guard let historyId = manifest.historyId, let firstStage = manifest.nextStage else { return }
+        lock.describe(run: run.runId)
+        guard let firstStage = try run.loadManifest().nextStage else { return }
         log.info("run \(run.runId) (\(type.rawValue)): starting at \(firstStage.rawValue)")
 
         for stage in pipeline.stages where isAtOrAfter(stage.name, firstStage) {
-            try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
+            try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name) }
             let code = runStage(stage, run: run)
             guard code == 0 else {
                 let exitCode = SyncletExitCode(rawValue: code) ?? .failed
                 let reason = (try? run.loadManifest().stages[stage.name]?.error) ?? nil
                 let message = "run \(run.runId) failed at \(stage.name.rawValue)" + (reason.map { ": \($0)" } ?? " (exit code \(code))")
-                try? history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
-                try? history.recordFailure(historyId: historyId, stage: stage.name, error: message)
+                try? withHistory(database) { history in
+                    try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
+                    try history.recordFailure(historyId: historyId, stage: stage.name, error: message)
+                }
                 throw SyncFailure(exitCode: exitCode == .success ? .failed : exitCode, message: message
                     + (exitCode == .failed ? "; run `synclet sync` again to resume it" : ""))
             }
         }
-        try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: .load)
+        try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: .load) }
         RetentionPolicy(staging: staging, keepDays: pipeline.retention.keepLoadedRunsDays, log: log).prune(except: run.runId)
+    }
+
+    private func withHistory<T>(_ database: Database, migrating: Bool = false, _ body: (SyncHistory) throws -> T) throws -> T {
+        let connection = try migrating ? database.connectAndMigrate() : database.connect()
+        defer { connection.close() }
+        return try body(SyncHistory(connection: connection))
     }
 
     private func isAtOrAfter(_ stage: StageName, _ first: StageName) -> Bool {
         (StageName.allCases.firstIndex(of: stage) ?? 0) >= (StageName.allCases.firstIndex(of: first) ?? 0)
     }
 
-    private func chooseRun(
-        _ mode: Mode, planner: RunPlanner, connection: MariaDBConnection, history: SyncHistory
-    ) throws -> (StagedRun, RunType) {
+    private func chooseRun(_ mode: Mode, planner: RunPlanner, history: SyncHistory) throws -> (StagedRun, RunType) {
         switch mode {
         case .replay(let runId, let from):
             let run = try staging.run(runId)
@@ -89,7 +96,7 @@ public struct SyncRunner {
             return (run, .replay)
         case .forceInitial:
             try abandonUnfinished(reason: "superseded by sync --force-initial", history: history)
-            return (try planner.planNewRun(connection: connection, forceInitial: true), .forced)
+            return (try planner.planNewRun(connection: history.connection, forceInitial: true), .forced)
         case .normal:
             var unfinished = staging.unfinishedRuns()
             if let (latest, manifest) = unfinished.popLast() {
@@ -104,7 +111,7 @@ public struct SyncRunner {
                     try abandon([(latest, nil)], reason: "run.json is missing or unreadable", history: history)
                 }
             }
-            let run = try planner.planNewRun(connection: connection, forceInitial: false)
+            let run = try planner.planNewRun(connection: history.connection, forceInitial: false)
             return (run, try run.loadManifest().type)
         }
     }
