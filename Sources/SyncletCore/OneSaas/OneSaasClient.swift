@@ -178,6 +178,9 @@ public final class OneSaasClient: @unchecked Sendable {
                 }
             } catch let error as EndpointError {
                 throw error
+            } catch let error where error is CancellationError || Task.isCancelled {
+                // Paging reached the end while this request was in flight: nothing to report.
+                throw error
             } catch let error as NIOSSLError {
                 // A certificate that does not verify will not verify on the next attempt either.
                 throw EndpointError.tlsFailed(what: what, detail: Self.tlsDetail(error))
@@ -185,6 +188,7 @@ public final class OneSaasClient: @unchecked Sendable {
                 lastProblem = describe(error)
             }
             guard attempt < totalAttempts else { break }
+            try Task.checkCancellation()
             let delay = waitSeconds.map { min($0, http.backoffMaximumSeconds * 4) } ?? backoff(attempt: attempt)
             log.warning("\(what): \(lastProblem); attempt \(attempt) of \(totalAttempts), retrying in \(String(format: "%.1f", delay))s")
             try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
