@@ -111,7 +111,8 @@ public struct TransformRecord: Codable, Sendable {
     /// The earliest `LastUpdatedDate` among rejected orders that had one; the watermark must not
     /// pass it, so the next run asks for those orders again.
     public var earliestRejectedUpdate: UTCTime?
-    /// True when some rejected order had no readable `LastUpdatedDate`; the watermark then stays.
+    /// True when some rejected order had no readable `LastUpdatedDate`. Such an order cannot be
+    /// asked for again by time, so it does not hold the watermark; it stays in `order_rejects`.
     public var rejectedWithoutUpdateTime = false
 
     public init() {}
