@@ -139,6 +139,20 @@ final class ConvergenceTests: XCTestCase {
         XCTAssertEqual(try harness.query("SELECT watermark FROM sync_state")[0]["watermark"], watermark, "a replay does not move the watermark")
     }
 
+    func testReplayingFromExtractReusesTheStagedPagesWithoutAskingTheStore() throws {
+        try harness.startSimulator(["--orders", "300"])
+        try harness.synclet("sync")
+        let runId = try XCTUnwrap(try harness.query("SELECT run_id FROM sync_history").first?["run_id"])
+        let requests = try harness.control("GET", "/_sim/stats")["orders_requests"]?.numberText
+        try harness.control("POST", "/_sim/mutate?create=60")
+        try harness.synclet("sync", "--run", runId, "--from", "extract")
+        XCTAssertEqual(try harness.control("GET", "/_sim/stats")["orders_requests"]?.numberText, requests, "no page fetched")
+        let replay = try harness.query("SELECT run_type, status, orders_received, orders_inserted FROM sync_history ORDER BY id DESC LIMIT 1")[0]
+        XCTAssertEqual(replay["run_type"], "replay")
+        XCTAssertEqual(replay["status"], "success")
+        XCTAssertEqual(replay["orders_inserted"], "0", "the new orders are not in the staged run")
+    }
+
     func testASecondSyncWhileOneRunsIsRefusedWithExitCode4NamingTheHolder() throws {
         try harness.startSimulator(["--orders", "2000", "--page-latency-ms", "100"])
         let first = try harness.start("synclet", ["sync"])

@@ -45,24 +45,27 @@ public struct ExtractStage {
             lastSaved = Date()
         }
         do {
-            try await fetchInOrder(from: nextPage, request: request) { page, fetched, response, attempts in
-                if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
-                guard case .orders(let ordersPage) = response, !ordersPage.isEmpty else {
-                    record.reachedEnd = true
-                    return false
+            // A run that already reached the end (a replay from extract) fetches nothing more.
+            if !record.reachedEnd {
+                try await fetchInOrder(from: nextPage, request: request) { page, fetched, response, attempts in
+                    if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
+                    guard case .orders(let ordersPage) = response, !ordersPage.isEmpty else {
+                        record.reachedEnd = true
+                        return false
+                    }
+                    record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
+                    try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
+                    record.pages.append(PageRecord(
+                        page: page, file: StagedRun.rawFileName(page: page), bytes: fetched.body.count,
+                        sha256: SHA256.hash(data: fetched.body).hexString,
+                        orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
+                        httpStatus: fetched.status, serverDate: fetched.serverDate,
+                        fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
+                    orders += ordersPage.orderCount
+                    if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
+                    progress.update(pages: record.pages.count, orders: orders)
+                    return true
                 }
-                record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
-                try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
-                record.pages.append(PageRecord(
-                    page: page, file: StagedRun.rawFileName(page: page), bytes: fetched.body.count,
-                    sha256: SHA256.hash(data: fetched.body).hexString,
-                    orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
-                    httpStatus: fetched.status, serverDate: fetched.serverDate,
-                    fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
-                orders += ordersPage.orderCount
-                if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
-                progress.update(pages: record.pages.count, orders: orders)
-                return true
             }
         } catch {
             // Keep what was staged before the failure, so the next attempt resumes after it.
