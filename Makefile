@@ -35,8 +35,13 @@ build: deps ## Build every executable (debug; CONFIG=release for release)
 test: build ## Start a private MariaDB, run every test, stop it
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)
 	@mkdir -p .local; set -o pipefail; $(DB_ENV); export SYNCLET_BIN_DIR=$(BIN); \
-	  $(SWIFT) test -c $(CONFIG) 2>&1 | tee .local/test.log; status=$$?; \
-	  scripts/mariadb-private.sh stop $(MARIADB_DIR); exit $$status
+	  $(SWIFT) test -c $(CONFIG) --disable-swift-testing 2>&1 | tee .local/test.log; status=$$?; \
+	  scripts/mariadb-private.sh stop $(MARIADB_DIR); \
+	  summary=$$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' .local/test.log | tail -1); \
+	  total=$$(echo "$$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
+	  failed=$$(echo "$$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
+	  [ -n "$$summary" ] && echo "tests: $$((total - failed)) passed, $$failed failed"; \
+	  exit $$status
 
 demo: build ## Run the main job: private MariaDB + simulated store, synclet init, sync, status
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)
