@@ -65,9 +65,13 @@ public struct LoadStage {
         }
         let progress = ProgressLine("run \(run.runId) load", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
-        for (index, page) in extract.pages.enumerated() {
-            progress.update(pages: index, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
-            batch += try TransformStage.readCanonical(run: run, page: page.page)
+        let pages = CanonicalPrefetcher(run: run, pages: extract.pages.map(\.page))
+        defer { pages.cancel() }
+        var pagesRead = 0
+        while let orders = try pages.next() {
+            progress.update(pages: pagesRead, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
+            pagesRead += 1
+            batch += orders
             if batch.count >= pipeline.load.batchSize { try flush() }
         }
         try flush()

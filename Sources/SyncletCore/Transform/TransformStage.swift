@@ -88,12 +88,18 @@ public struct TransformStage {
     public static func readCanonical(run: StagedRun, page: Int) throws -> [CanonicalOrder] {
         let bytes = try StagingFileSystem.read(run.canonicalPath(page: page))
         var orders: [CanonicalOrder] = []
-        for line in bytes.split(separator: 0x0A) where !line.isEmpty {
-            do {
-                orders.append(try CanonicalOrder(jsonLine: Array(line)))
-            } catch {
-                throw StagingError.damaged(run: run.runId, reason: "canonical/\(StagedRun.canonicalFileName(page: page)) holds a line that is not a canonical order (\(error))")
+        // A plain scan for newlines: the generic `split` was a fifth of load's CPU.
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            if end > start {
+                do {
+                    orders.append(try CanonicalOrder(jsonLine: Array(bytes[start..<end])))
+                } catch {
+                    throw StagingError.damaged(run: run.runId, reason: "canonical/\(StagedRun.canonicalFileName(page: page)) holds a line that is not a canonical order (\(error))")
+                }
             }
+            start = end + 1
         }
         return orders
     }

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Reads and decodes a run's canonical pages on a thread of its own, a couple of pages ahead of
+/// the loader, so decoding (client CPU) overlaps with the database's work instead of adding to it.
+///
+/// ```swift
+/// let pages = CanonicalPrefetcher(run: run, pages: [0, 1, 2])
+/// while let orders = try pages.next() { ... }
+/// ```
+final class CanonicalPrefetcher {
+    private let condition = NSCondition()
+    private var ready: [Result<[CanonicalOrder], Error>] = []
+    private var finished = false
+    private var cancelled = false
+    private let depth: Int
+
+    init(run: StagedRun, pages: [Int], depth: Int = 2) {
+        self.depth = depth
+        let thread = Thread { [self] in
+            for page in pages {
+                let result = Result { try TransformStage.readCanonical(run: run, page: page) }
+                condition.lock()
+                while ready.count >= depth && !cancelled { condition.wait() }
+                if cancelled {
+                    condition.unlock()
+                    return
+                }
+                ready.append(result)
+                condition.broadcast()
+                condition.unlock()
+                if case .failure = result { break }
+            }
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.start()
+    }
+
+    /// The next page's orders in page order, nil after the last page; rethrows a read error.
+    func next() throws -> [CanonicalOrder]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !finished { condition.wait() }
+        guard !ready.isEmpty else { return nil }
+        let result = ready.removeFirst()
+        condition.broadcast()
+        return try result.get()
+    }
+
+    /// Stops the reader thread (when the load ends early).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    deinit {
+        cancel()
+    }
+}
