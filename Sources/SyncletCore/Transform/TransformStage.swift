@@ -29,40 +29,30 @@ public struct TransformStage {
 
         let progress = ProgressLine("run \(run.runId) transform", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
-        for page in extract.pages {
-            progress.update(pages: record.pages, orders: record.accepted)
-            let bytes = try run.verifiedRawPage(page)
-            guard case .orders(let ordersPage) = try PageResponse.classify(bytes) else {
-                throw StagingError.damaged(run: run.runId, reason: "raw/\(page.file) is not a page of orders")
-            }
-            var lines: [UInt8] = []
-            for (position, element) in ordersPage.elements.enumerated() {
-                switch element {
-                case .dropped:
-                    record.dropped += 1
-                case .unexpected(let kind, let rawJSON):
-                    rejects.append(RejectedOrder(page: page.page, position: position, orderId: nil, lastUpdatedDate: nil,
-                                                 reason: "the element is \(kind), not an order", rawJSON: rawJSON))
-                case .order(let value, let rawJSON):
-                    let order: CanonicalOrder
-                    do {
-                        order = try OrderNormalizer.normalize(value, rawJSON: rawJSON, source: .init(page: page.page, position: position))
-                    } catch {
-                        rejects.append(RejectedOrder(
-                            page: page.page, position: position, orderId: error.orderId,
-                            lastUpdatedDate: value["LastUpdatedDate"]?.stringValue.flatMap { UTCTime(parsing: $0)?.description },
-                            reason: error.reason, rawJSON: rawJSON))
-                        continue
-                    }
-                    order.writeJSONLine(into: &lines)
-                    lines.append(0x0A)
-                    record.accepted += 1
-                    if !order.reconciliation.reconciles { record.unreconciled += 1 }
-                    if order.hasIncompleteLines { record.incompleteLines += 1 }
+        // Pages are independent: a few at a time go to the cores side by side; the results are
+        // merged in page order, so the output does not depend on the number of cores.
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        var next = 0
+        while next < extract.pages.count {
+            let chunk = Array(extract.pages[next..<min(next + workers, extract.pages.count)])
+            var outcomes = [Result<PageOutcome, Error>?](repeating: nil, count: chunk.count)
+            outcomes.withUnsafeMutableBufferPointer { slots in
+                DispatchQueue.concurrentPerform(iterations: chunk.count) { index in
+                    slots[index] = Result { try transform(chunk[index]) }
                 }
             }
-            try StagingFileSystem.writeAtomically(lines, to: run.canonicalPath(page: page.page))
-            record.pages += 1
+            for outcome in outcomes {
+                guard let outcome else { continue }
+                let page = try outcome.get()
+                record.pages += 1
+                record.accepted += page.accepted
+                record.dropped += page.dropped
+                record.unreconciled += page.unreconciled
+                record.incompleteLines += page.incompleteLines
+                rejects += page.rejects
+            }
+            next += chunk.count
+            progress.update(pages: record.pages, orders: record.accepted)
         }
 
         var rejectLines: [UInt8] = []
@@ -82,6 +72,52 @@ public struct TransformStage {
         try run.updateManifest { $0.transform = finished }
         try run.finishStage(.transform)
         log.info("run \(run.runId): transform complete: \(record.accepted) orders, \(record.rejected) rejected, \(record.dropped) dropped by the store, \(record.unreconciled) not reconciling")
+    }
+
+    /// What one page gave.
+    struct PageOutcome {
+        var accepted = 0
+        var dropped = 0
+        var unreconciled = 0
+        var incompleteLines = 0
+        var rejects: [RejectedOrder] = []
+    }
+
+    /// Normalizes one staged page and writes its canonical file.
+    private func transform(_ page: PageRecord) throws -> PageOutcome {
+        let bytes = try run.verifiedRawPage(page)
+        guard case .orders(let ordersPage) = try PageResponse.classify(bytes) else {
+            throw StagingError.damaged(run: run.runId, reason: "raw/\(page.file) is not a page of orders")
+        }
+        var outcome = PageOutcome()
+        var lines: [UInt8] = []
+        for (position, element) in ordersPage.elements.enumerated() {
+            switch element {
+            case .dropped:
+                outcome.dropped += 1
+            case .unexpected(let kind, let rawJSON):
+                outcome.rejects.append(RejectedOrder(page: page.page, position: position, orderId: nil, lastUpdatedDate: nil,
+                                                     reason: "the element is \(kind), not an order", rawJSON: rawJSON))
+            case .order(let value, let rawJSON):
+                let order: CanonicalOrder
+                do {
+                    order = try OrderNormalizer.normalize(value, rawJSON: rawJSON, source: .init(page: page.page, position: position))
+                } catch {
+                    outcome.rejects.append(RejectedOrder(
+                        page: page.page, position: position, orderId: error.orderId,
+                        lastUpdatedDate: value["LastUpdatedDate"]?.stringValue.flatMap { UTCTime(parsing: $0)?.description },
+                        reason: error.reason, rawJSON: rawJSON))
+                    continue
+                }
+                order.writeJSONLine(into: &lines)
+                lines.append(0x0A)
+                outcome.accepted += 1
+                if !order.reconciliation.reconciles { outcome.unreconciled += 1 }
+                if order.hasIncompleteLines { outcome.incompleteLines += 1 }
+            }
+        }
+        try StagingFileSystem.writeAtomically(lines, to: run.canonicalPath(page: page.page))
+        return outcome
     }
 
     /// The canonical records of one staged page.
