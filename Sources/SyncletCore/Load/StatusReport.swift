@@ -104,11 +104,15 @@ public struct StatusReport: Encodable {
             lines.append("No runs yet: run `synclet sync`.")
         } else {
             lines.append("Last runs (newest first):")
-            let header = ["run", "type", "result", "stage", "started (UTC)", "secs", "pages", "recv", "new", "upd", "same", "old", "rej", "drop"]
+            // "window" is what the run asked for: updated after its LastUpdatedTime, or created
+            // after INITIAL_SYNC_DATE for an initial run.
+            let header = ["run", "type", "result", "stage", "started (UTC)", "secs", "window (UTC)", "pages", "recv", "new", "upd", "same", "old", "rej", "drop"]
             var table = [header]
             for run in runs {
+                let window = run.windowLastUpdatedTime.map { "updated > \($0)" }
+                    ?? run.windowOrderCreatedTime.map { "created > \($0)" } ?? "-"
                 table.append([
-                    run.runId, run.type, run.status, run.stage ?? "-", run.startedAt, run.seconds.map(String.init) ?? "-",
+                    run.runId, run.type, run.status, run.stage ?? "-", run.startedAt, run.seconds.map(String.init) ?? "-", window,
                     String(run.pages), String(run.received), String(run.inserted), String(run.updated), String(run.unchanged),
                     String(run.stale), String(run.rejected), String(run.dropped),
                 ])
