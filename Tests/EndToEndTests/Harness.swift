@@ -131,14 +131,16 @@ final class Harness {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(simulatorPort)\(path)")!)
         request.httpMethod = method
         if let body { request.httpBody = Data(body.utf8) }
+        // The semaphore orders the write in the callback before the read below.
+        final class Answer: @unchecked Sendable { var result: Result<Data, Error> = .failure(HarnessError("no answer")) }
+        let answer = Answer()
         let semaphore = DispatchSemaphore(value: 0)
-        var result: Result<Data, Error> = .failure(HarnessError("no answer"))
         URLSession.shared.dataTask(with: request) { data, _, error in
-            result = error.map { .failure($0) } ?? .success(data ?? Data())
+            answer.result = error.map { .failure($0) } ?? .success(data ?? Data())
             semaphore.signal()
         }.resume()
         semaphore.wait()
-        return try JSONParser.parse(Array(try result.get()))
+        return try JSONParser.parse(Array(try answer.result.get()))
     }
 
     /// The store's truth: every valid order the endpoint renders, by entity id. Orders the

@@ -3,7 +3,7 @@ import Foundation
 
 /// The `extract` stage: pages through `Action=Orders` and stages each answer byte for byte.
 ///
-/// Pages are fetched `http.concurrency` at a time and staged in page order, each atomically,
+/// Up to `http.concurrency` requests are in flight at once; pages are staged in page order, each atomically,
 /// with its size and SHA-256 recorded in `run.json` only once the file is complete. A resumed
 /// run starts at the first page not yet staged. Paging stops at the first `""` or empty page.
 public struct ExtractStage {

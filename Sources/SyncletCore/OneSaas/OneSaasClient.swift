@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOFoundationCompat
 import NIOSSL
 
 /// One HTTP answer of the endpoint, before classification.

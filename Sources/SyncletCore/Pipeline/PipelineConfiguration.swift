@@ -48,7 +48,7 @@ public struct PipelineConfiguration: Codable, Sendable {
         public var retries: Int = 4
         public var backoffInitialSeconds: Double = 1
         public var backoffMaximumSeconds: Double = 30
-        /// Pages fetched at once; 2 is polite to a store whose every page costs PHP work.
+        /// Requests kept in flight at once; 2 is polite to a store whose every page costs PHP work.
         public var concurrency: Int = 2
         /// An extra PEM file of CA certificates, for a store with a private CA.
         public var caFile: String?

@@ -1,5 +1,4 @@
 import Foundation
-import MariaDB
 
 /// `synclet sync`: runs the stages of `pipeline.yaml` as separate processes, resuming an
 /// unfinished run from the stage that did not complete.
