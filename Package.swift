@@ -54,10 +54,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .executableTarget(name: "extract", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "transform", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "load", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "synclet", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The options and help every Synclet executable shares.
+        .target(name: "SyncletCommandLine", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "extract", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "transform", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "load", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "synclet", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "synclet-bench", dependencies: ["SyncletCore", "MariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB"]),

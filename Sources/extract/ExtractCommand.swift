@@ -1,10 +1,11 @@
 import ArgumentParser
+import SyncletCommandLine
 import SyncletCore
 
 @main
 struct Extract: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "extract",
+    static let configuration = CommandConfiguration.stage(
+        "extract",
         abstract: "Pull raw pages of orders from the OneSaas Connect endpoint into a staged run.",
         discussion: """
             Pages through Action=Orders from the first page not yet staged until the endpoint answers "" \
@@ -13,27 +14,23 @@ struct Extract: AsyncParsableCommand {
             database's watermark. `synclet sync` runs this for you; run it alone to debug or replay.
 
             Example: extract --run 20261125T120000Z-3f9a1c --verbose
-
-            \(SyncletExitCode.helpText)
             """)
 
-    @Option(help: "The staged run to extract (default: plan a new run).") var run: String?
-    @Option(help: "The staging directory (default: SYNCLET_STAGING_DIR or ./staging).") var staging: String?
-    @Flag(help: "Log every page.") var verbose = false
-    @Flag(help: "Log only warnings and errors.") var quiet = false
+    @OptionGroup var options: StageOptions
 
     func run() async throws {
-        await CommandEnvironment.run("extract", verbose: verbose, quiet: quiet, staging: staging) { environment in
+        await CommandEnvironment.runAsync("extract", verbose: options.common.verbose, quiet: options.common.quiet, staging: options.staging) { environment in
             let magento = try environment.settings.magento()
-            let lock = try environment.lockUnlessHeldByRunner()
+            let lock = try environment.lockUnlessHeldByRunner(stage: .extract, run: options.run)
             defer { withExtendedLifetime(lock) {} }
             let stagedRun: StagedRun
-            if let runId = run {
+            if let runId = options.run {
                 stagedRun = try environment.staging.run(runId)
             } else {
                 let connection = try Database(settings: try environment.settings.database()).connectAndMigrate()
                 defer { connection.close() }
                 stagedRun = try RunPlanner(staging: environment.staging, magento: magento).planNewRun(connection: connection, forceInitial: false)
+                lock.describe(run: stagedRun.runId, stage: .extract)
                 print(stagedRun.runId)
             }
             let client = try OneSaasClient(settings: magento, http: environment.pipeline.http, log: environment.log)

@@ -8,7 +8,7 @@ func canonicalOrders(of run: StagedRun) throws -> [CanonicalOrder] {
     guard let pages = try run.loadManifest().extract?.pages else { throw BenchError("run \(run.runId) has no extract record") }
     var latest: [Int64: CanonicalOrder] = [:]
     for page in pages {
-        for order in try TransformStage.readCanonical(run: run, page: page.page) {
+        for order in try run.readCanonicalPage(page.page) {
             if let seen = latest[order.id], seen.lastUpdatedDate > order.lastUpdatedDate { continue }
             latest[order.id] = order
         }

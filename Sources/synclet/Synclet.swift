@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MariaDB
+import SyncletCommandLine
 import SyncletCore
 
 @main
@@ -24,12 +25,6 @@ struct Synclet: AsyncParsableCommand {
             """,
         version: SyncletVersion.description,
         subcommands: [Init.self, Test.self, Sync.self, Status.self, Show.self, Clear.self, Prune.self])
-}
-
-/// Options every subcommand shares.
-struct CommonOptions: ParsableArguments {
-    @Flag(name: .shortAndLong, help: "Log every step.") var verbose = false
-    @Flag(name: .shortAndLong, help: "Log only warnings and errors.") var quiet = false
 }
 
 extension Synclet {
@@ -57,7 +52,7 @@ extension Synclet {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            await CommandEnvironment.run("synclet test", verbose: common.verbose, quiet: common.quiet) { environment in
+            await CommandEnvironment.runAsync("synclet test", verbose: common.verbose, quiet: common.quiet) { environment in
                 let magento = try environment.settings.magento()
                 let database = Database(settings: try environment.settings.database())
                 let connection = try database.connect()

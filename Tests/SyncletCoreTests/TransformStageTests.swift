@@ -46,10 +46,10 @@ final class TransformStageTests: XCTestCase {
         XCTAssertEqual(counts.earliestRejectedUpdate, UTCTime(parsing: "2025-07-04 12:00:00"))
         XCTAssertTrue(counts.rejectedWithoutUpdateTime, "the element 42 has no LastUpdatedDate")
 
-        let first = try TransformStage.readCanonical(run: run, page: 0)
+        let first = try run.readCanonicalPage(0)
         XCTAssertEqual(first.map(\.id), [1001, 1002, 1003, 1004])
         XCTAssertEqual(first.map(\.source.position), [0, 2, 3, 4])
-        let second = try TransformStage.readCanonical(run: run, page: 1)
+        let second = try run.readCanonicalPage(1)
         XCTAssertEqual(second.map(\.id), [2001, 2009])
         XCTAssertEqual(second.map(\.source), [.init(page: 1, position: 0), .init(page: 1, position: 9)])
         XCTAssertEqual(second[1].reconciliation, .init(reconciles: false, difference: "0.0100"))
@@ -67,7 +67,7 @@ final class TransformStageTests: XCTestCase {
         let run = try stagedRun(pages: [Fixture.bytes("quirks-page.json"), rejectsBody])
         try TransformStage(run: run, log: quietLog).execute()
 
-        let rejects = try TransformStage.readRejects(run: run)
+        let rejects = try run.readRejects()
         XCTAssertEqual(rejects.map(\.page), Array(repeating: 1, count: 7))
         XCTAssertEqual(rejects.map(\.position), [1, 2, 3, 5, 6, 7, 8])
         XCTAssertEqual(rejects.map(\.orderId), [nil, "12a", "2004", "2005", "2006", "2007", nil])

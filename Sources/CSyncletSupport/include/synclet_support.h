@@ -1,9 +1,20 @@
 #ifndef SYNCLET_SUPPORT_H
 #define SYNCLET_SUPPORT_H
 
-/// Asks the kernel to send SIGKILL to this process when its parent dies (Linux prctl), so a
-/// stage started by `synclet sync` never outlives the runner that holds the sync lock.
-/// Returns 0 on success, -1 where unsupported.
+#include <sys/types.h>
+
+/// Asks the kernel to send SIGKILL to this process when the thread that started it ends (Linux
+/// prctl PR_SET_PDEATHSIG), so a stage started by `synclet sync` never outlives the runner.
+/// Called by the stage itself after exec; the runner starts stages from a thread that lives as
+/// long as the sync does. Returns 0 on success, -1 where unsupported.
 int synclet_die_with_parent(void);
+
+/// Starts `path` with `argv` and `envp` (NULL-terminated) through posix_spawn, the standard
+/// descriptors inherited and the descriptor `inherit_fd` handed to the child as descriptor
+/// `as_fd`, without close-on-exec: the child shares the open file description, and with it the
+/// runner's flock on the sync lock, for as long as it lives. Every other descriptor the caller
+/// opened with close-on-exec stays closed in the child.
+/// Returns 0 and stores the child's pid, or an errno value.
+int synclet_spawn(const char *path, char *const argv[], char *const envp[], int inherit_fd, int as_fd, pid_t *pid);
 
 #endif

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The `extract` stage: pages through `Action=Orders` and stages each answer byte for byte.
@@ -41,7 +40,7 @@ public struct ExtractStage {
         defer { progress.finish() }
         func saveRecord() throws {
             let snapshot = record
-            try run.updateManifest { $0.extract = snapshot }
+            try run.updateManifest { try $0.record(snapshot) }
             lastSaved = Date()
         }
         do {
@@ -54,10 +53,9 @@ public struct ExtractStage {
                         return false
                     }
                     record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
-                    try StagingFileSystem.writeAtomically(fetched.body, to: run.rawPath(page: page))
+                    let staged = try run.writeRawPage(page, body: fetched.body)
                     record.pages.append(PageRecord(
-                        page: page, file: StagedRun.rawFileName(page: page), bytes: fetched.body.count,
-                        sha256: SHA256.hash(data: fetched.body).hexString,
+                        page: page, file: staged.file, bytes: staged.bytes, sha256: staged.sha256,
                         orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
                         httpStatus: fetched.status, serverDate: fetched.serverDate,
                         fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))

@@ -18,7 +18,7 @@ final class CanonicalPrefetcher {
         self.depth = depth
         let thread = Thread { [self] in
             for page in pages {
-                let result = Result { try TransformStage.readCanonical(run: run, page: page) }
+                let result = Result { try run.readCanonicalPage(page) }
                 condition.lock()
                 while ready.count >= depth && !cancelled { condition.wait() }
                 if cancelled {

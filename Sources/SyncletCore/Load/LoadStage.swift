@@ -77,7 +77,7 @@ public struct LoadStage {
         try flush()
 
         let watermarkAfter = nextWatermark(manifest, transform: transform)
-        let rejects = try TransformStage.readRejects(run: run)
+        let rejects = try run.readRejects()
         try session.transaction { connection in
             try RejectsTable(connection: connection).record(rejects, runId: run.runId)
             let history = SyncHistory(connection: connection)
@@ -91,7 +91,7 @@ public struct LoadStage {
         record.stale = counts.stale
         record.watermarkAfter = watermarkAfter
         let finished = record
-        try run.updateManifest { $0.load = finished }
+        try run.updateManifest { try $0.record(finished) }
         try run.finishStage(.load)
         log.info("run \(run.runId): load complete: \(counts.inserted) inserted, \(counts.updated) updated, \(counts.unchanged) unchanged, \(counts.stale) older than stored; watermark \(watermarkAfter?.description ?? "unchanged")")
     }
@@ -100,7 +100,7 @@ public struct LoadStage {
     /// never past an order this run rejected (so the next run asks for it again). A replay, or
     /// a run loaded before, does not move it.
     func nextWatermark(_ manifest: RunManifest, transform: TransformRecord) -> UTCTime? {
-        guard manifest.type != .replay, manifest.load == nil,
+        guard manifest.mayMoveWatermark,
               let start = manifest.extract?.storeClockAtStart ?? manifest.extract?.localClockAtStart
         else { return nil }
         var watermark = start.adding(seconds: -Int64(pipeline.watermark.overlapSeconds))

@@ -3,7 +3,7 @@ import Foundation
 
 /// What every command starts from: settings, `pipeline.yaml`, the staging area and a log that
 /// masks secrets. Errors end the command with one line and the documented exit code.
-public struct CommandEnvironment {
+public struct CommandEnvironment: Sendable {
     public let settings: Settings
     public let pipeline: PipelineConfiguration
     public let pipelinePath: String?
@@ -24,9 +24,28 @@ public struct CommandEnvironment {
             staging: StagingArea(root: stagingOverride ?? settings.stagingDirectory), log: log)
     }
 
-    /// Runs a command body and exits with the code its outcome maps to.
+    /// Runs a command whose work blocks (database calls, files, child processes) on a thread of
+    /// its own, never on the cooperative pool, and exits with the code its outcome maps to.
+    ///
+    /// ```swift
+    /// await CommandEnvironment.run("synclet prune", verbose: common.verbose, quiet: common.quiet) { environment in ... }
+    /// ```
     public static func run(_ command: String, verbose: Bool = false, quiet: Bool = false, staging: String? = nil,
-                           _ body: (CommandEnvironment) async throws -> Void) async -> Never {
+                           _ body: @escaping @Sendable (CommandEnvironment) throws -> Void) async -> Never {
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            // The thread lives until the body returns: the runner's stages are started from it,
+            // and their parent-death signal is tied to the thread that started them.
+            let thread = Thread { continuation.resume(returning: perform(command, verbose: verbose, quiet: quiet, staging: staging, body)) }
+            thread.name = command
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        exit(outcome)
+    }
+
+    /// `run` for a body that awaits (the endpoint client); what it does between awaits must not block.
+    public static func runAsync(_ command: String, verbose: Bool = false, quiet: Bool = false, staging: String? = nil,
+                                _ body: (CommandEnvironment) async throws -> Void) async -> Never {
         var redactor = Redactor(secrets: [])
         do {
             let environment = try load(staging: staging, verbose: verbose, quiet: quiet)
@@ -34,24 +53,46 @@ public struct CommandEnvironment {
             try await body(environment)
             exit(SyncletExitCode.success.rawValue)
         } catch {
-            let code = SyncletExitCode(for: error)
-            let message = redactor.redact("\(error)").replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("\(command): error: \(message)\n".utf8))
-            exit(code.rawValue)
+            exit(report(error, command: command, redactor: redactor))
         }
     }
 
-    /// Holds the sync lock unless the runner that started this stage already holds it. A stage
-    /// under a runner dies with it, so it never goes on writing after the lock is released.
-    public func lockUnlessHeldByRunner() throws -> RunLock? {
+    /// The one mapping from a command's outcome to its last line and exit code.
+    private static func perform(_ command: String, verbose: Bool, quiet: Bool, staging: String?, _ body: (CommandEnvironment) throws -> Void) -> Int32 {
+        var redactor = Redactor(secrets: [])
+        do {
+            let environment = try load(staging: staging, verbose: verbose, quiet: quiet)
+            redactor = environment.log.redactor
+            try body(environment)
+            return SyncletExitCode.success.rawValue
+        } catch {
+            return report(error, command: command, redactor: redactor)
+        }
+    }
+
+    private static func report(_ error: Error, command: String, redactor: Redactor) -> Int32 {
+        let message = redactor.redact("\(error)").replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("\(command): error: \(message)\n".utf8))
+        return SyncletExitCode(for: error).rawValue
+    }
+
+    /// Holds the sync lock: a stage started by `synclet sync` holds the runner's, inherited as a
+    /// descriptor, so the lock stays held while the stage lives even if the runner is killed; a
+    /// stage run alone takes it itself. Under a runner the stage also asks to die with it.
+    public func lockUnlessHeldByRunner(stage: StageName, run runId: String?) throws -> RunLock {
         guard let runner = settings.values[RunLock.heldByParentVariable].flatMap({ Int32($0) }) else {
-            return try RunLock.acquire(staging: staging)
+            let lock = try RunLock.acquire(staging: staging)
+            lock.describe(run: runId, stage: stage)
+            return lock
         }
         _ = synclet_die_with_parent()
+        // The runner may have died before the signal was asked for: then it will never come.
         if getppid() != runner {
             throw SyncFailure(exitCode: .failed, message: "the synclet sync that started this stage (process \(runner)) has ended")
         }
-        return nil
+        let lock = try RunLock.inherited(staging: staging, runner: runner)
+        lock.describe(run: runId, stage: stage)
+        return lock
     }
 
     /// The run named by `--run`, or the newest unfinished run.

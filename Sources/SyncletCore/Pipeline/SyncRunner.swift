@@ -27,6 +27,9 @@ public struct SyncRunner {
         case replay(runId: String, from: StageName)
     }
 
+    /// Runs the sync. Blocks until every stage has ended: call it from a thread that lives until
+    /// it returns (`CommandEnvironment.run` gives it one), never from the cooperative pool, since
+    /// the stages' parent-death signal is tied to the thread that starts them.
     public func sync(_ mode: Mode) throws {
         let magento = try settings.magento()
         let database = Database(settings: try settings.database())
@@ -53,7 +56,7 @@ public struct SyncRunner {
 
         for stage in pipeline.stages where isAtOrAfter(stage.name, firstStage) {
             try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name) }
-            let code = runStage(stage, run: run)
+            let code = runStage(stage, run: run, lock: lock)
             guard code == 0 else {
                 let exitCode = SyncletExitCode(rawValue: code) ?? .failed
                 let reason = (try? run.loadManifest().stages[stage.name]?.error) ?? nil
@@ -84,34 +87,48 @@ public struct SyncRunner {
         switch mode {
         case .replay(let runId, let from):
             let run = try staging.run(runId)
-            let manifest = try run.updateManifest { manifest in
-                manifest.abandonedReason = nil
-                for stage in StageName.allCases where isAtOrAfter(stage, from) { manifest.stages[stage] = nil }
-                manifest.historyId = nil
-            }
+            let manifest = try run.updateManifest { try $0.prepareReplay(from: from) }
             if from == .extract, manifest.extract?.pages.isEmpty == false {
                 log.info("run \(runId): replaying from extract re-uses the pages already staged")
             }
+            log.info("run \(runId): a replay does not move the watermark")
             return (run, .replay)
         case .forceInitial:
-            try abandonUnfinished(reason: "superseded by sync --force-initial", history: history)
+            try settle(ResumePlan.decide(candidates()), reason: "superseded by sync --force-initial", history: history)
             return (try planner.planNewRun(connection: history.connection, forceInitial: true), .forced)
         case .normal:
-            var unfinished = staging.unfinishedRuns()
-            if let (latest, manifest) = unfinished.popLast() {
-                try abandon(unfinished, reason: "superseded by the newer unfinished run \(latest.runId)", history: history)
-                if let manifest, let problem = resumeProblem(latest, manifest) {
-                    log.warning("run \(latest.runId) cannot be resumed (\(problem)); starting a new run from the last committed watermark")
-                    try abandon([(latest, manifest)], reason: problem, history: history)
-                } else if let manifest {
-                    log.info("resuming run \(latest.runId) from \(manifest.nextStage?.rawValue ?? "its end")")
-                    return (latest, manifest.type)
-                } else {
-                    try abandon([(latest, nil)], reason: "run.json is missing or unreadable", history: history)
-                }
+            let plan = ResumePlan.decide(try candidates())
+            try settle(plan, reason: nil, history: history)
+            if let runId = plan.resume {
+                let run = try staging.run(runId)
+                let manifest = try run.loadManifest()
+                log.info("resuming run \(runId) from \(manifest.nextStage?.rawValue ?? "its end")")
+                return (run, manifest.type)
+            }
+            if !plan.abandon.isEmpty || !plan.setAside.isEmpty {
+                log.warning("starting a new run from the last committed watermark")
+            }
+            if let gap = try planner.backfillGap(connection: history.connection) {
+                log.warning("INITIAL_SYNC_DATE (\(gap.configured)) is earlier than the earliest window loaded (\(gap.loadedFrom)): "
+                    + "this sync asks again for every order created since \(gap.configured), as `synclet sync --force-initial` does, "
+                    + "so the orders created before \(gap.loadedFrom) are backfilled")
+                return (try planner.planNewRun(connection: history.connection, forceInitial: true), .forced)
             }
             let run = try planner.planNewRun(connection: history.connection, forceInitial: false)
             return (run, try run.loadManifest().type)
+        }
+    }
+
+    /// The unfinished runs as the resume decision sees them. A manifest in a format this synclet
+    /// does not know stops the sync: it was written by another version, not damaged.
+    private func candidates() throws -> [ResumePlan.Candidate] {
+        try staging.unfinishedRunsWithReasons().map { run, manifest, unreadable in
+            guard let manifest else {
+                if let error = unreadable as? StagingError, case .unknownFormat = error { throw error }
+                return .unreadable(runId: run.runId, problem: unreadable.map { "\($0)" } ?? "run.json is missing or unreadable")
+            }
+            if let problem = resumeProblem(run, manifest) { return .damagedPages(runId: run.runId, problem: problem) }
+            return .resumable(runId: run.runId)
         }
     }
 
@@ -125,53 +142,52 @@ public struct SyncRunner {
         }
     }
 
-    private func abandonUnfinished(reason: String, history: SyncHistory) throws {
-        try abandon(staging.unfinishedRuns(), reason: reason, history: history)
-    }
-
-    private func abandon(_ runs: [(run: StagedRun, manifest: RunManifest?)], reason: String, history: SyncHistory) throws {
-        for (run, manifest) in runs {
-            if manifest != nil {
-                try run.updateManifest { $0.abandonedReason = reason }
-            } else {
-                // No readable manifest: rename the folder so it is never taken for a run again.
-                try? FileManager.default.moveItem(atPath: run.directory, toPath: run.directory + ".damaged")
-            }
-            try history.markInterrupted(runId: run.runId, reason: "abandoned: \(reason)")
-            log.warning("run \(run.runId) abandoned: \(reason)")
+    /// Carries out a resume plan's abandonments; `reason` overrides the plan's (and abandons the
+    /// run it would resume too).
+    private func settle(_ plan: ResumePlan, reason override: String?, history: SyncHistory) throws {
+        var abandon = plan.abandon
+        if let override, let resume = plan.resume { abandon.append(.init(runId: resume, reason: override)) }
+        for item in abandon {
+            let reason = override ?? item.reason
+            try staging.run(item.runId).updateManifest { try $0.abandon(reason: reason) }
+            try history.markInterrupted(runId: item.runId, reason: "abandoned: \(reason)")
+            log.warning("run \(item.runId) abandoned: \(reason)")
+        }
+        for item in plan.setAside {
+            try staging.setAsideDamaged(try staging.run(item.runId))
+            try history.markInterrupted(runId: item.runId, reason: "set aside as damaged: \(item.reason)")
+            log.warning("run \(item.runId) set aside as \(item.runId)\(StagingArea.damagedSuffix): \(item.reason)")
         }
     }
 
     /// Starts one stage's executable, with retries and a timeout; returns its exit code.
-    private func runStage(_ stage: PipelineConfiguration.Stage, run: StagedRun) -> Int32 {
+    private func runStage(_ stage: PipelineConfiguration.Stage, run: StagedRun, lock: RunLock) -> Int32 {
         var lastCode: Int32 = 1
         for attempt in 1...(stage.retries + 1) {
             guard let executable = StageExecutable.locate(stage.executable) else {
                 log.error("cannot find the \(stage.name.rawValue) executable '\(stage.executable)' beside synclet or in libexec/synclet")
                 return SyncletExitCode.failed.rawValue
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["--run", run.runId, "--staging", staging.root] + stage.arguments
+            let arguments = ["--run", run.runId, "--staging", staging.root] + stage.arguments
             var environment = ProcessInfo.processInfo.environment
             environment[RunLock.heldByParentVariable] = String(getpid())
             environment[Log.levelVariable] = log.minimumLevel.name
             if let pipelinePath { environment["SYNCLET_PIPELINE"] = pipelinePath }
-            process.environment = environment
-            log.debug("starting \(executable) \(process.arguments?.joined(separator: " ") ?? "")")
+            log.debug("starting \(executable) \(arguments.joined(separator: " "))")
+            let process: StageProcess
             do {
-                try process.run()
+                process = try StageProcess.start(executable, arguments: arguments, environment: environment, lock: lock)
             } catch {
-                log.error("cannot start \(executable): \(error)")
+                log.error("\(error)")
                 return SyncletExitCode.failed.rawValue
             }
-            let timeout = DispatchWorkItem { [process] in
-                if process.isRunning { process.terminate() }
+            switch process.wait(timeout: TimeInterval(stage.timeoutSeconds)) {
+            case .exited(let code): lastCode = code
+            case .signalled: lastCode = SyncletExitCode.failed.rawValue
+            case .timedOut:
+                log.warning("\(stage.name.rawValue) ran past its timeout of \(stage.timeoutSeconds) s (pipeline.yaml stages.timeout_seconds) and was stopped")
+                lastCode = SyncletExitCode.failed.rawValue
             }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(stage.timeoutSeconds), execute: timeout)
-            process.waitUntilExit()
-            timeout.cancel()
-            lastCode = process.terminationReason == .uncaughtSignal ? 1 : process.terminationStatus
             if lastCode == 0 { return 0 }
             // Rejections, configuration errors and locks do not get better by trying again.
             guard lastCode == SyncletExitCode.failed.rawValue, attempt <= stage.retries else { return lastCode }

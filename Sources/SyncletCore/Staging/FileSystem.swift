@@ -79,6 +79,7 @@ public enum StagingError: Error, CustomStringConvertible {
     case io(String, Int32)
     case runNotFound(String)
     case damaged(run: String, reason: String)
+    case unknownFormat(run: String, version: Int?)
     case locked(holder: String)
 
     public var description: String {
@@ -86,6 +87,10 @@ public enum StagingError: Error, CustomStringConvertible {
         case .io(let what, let code): return "\(what): \(String(cString: strerror(code)))"
         case .runNotFound(let id): return "no staged run \(id)"
         case .damaged(let run, let reason): return "staged run \(run) cannot be used: \(reason)"
+        case .unknownFormat(let run, let version):
+            return "staged run \(run): run.json has format version \(version.map(String.init) ?? "(none)"), which this synclet does not know "
+                + "(it reads \(RunManifest.readableFormatVersions.map(String.init).joined(separator: ", "))); "
+                + "use the synclet that staged it, or remove the run's folder"
         case .locked(let holder): return "another sync is running (\(holder)); it holds the lock, try again when it ends"
         }
     }

@@ -13,21 +13,30 @@ public struct RetentionPolicy {
         self.log = log
     }
 
-    /// Returns the run ids removed.
+    /// Returns the run ids removed (a damaged folder counts as its run id).
     @discardableResult
     public func prune(except keep: String? = nil, includingAbandoned: Bool = false, now: UTCTime = .now()) -> [String] {
         let cutoff = now.adding(seconds: -Int64(keepDays) * 86_400)
         var removed: [String] = []
+        func remove(_ directory: String, runId: String) {
+            do {
+                try FileManager.default.removeItem(atPath: directory)
+                removed.append(runId)
+            } catch {
+                log.warning("cannot remove staged run \(runId): \(error)")
+            }
+        }
         for run in staging.allRuns() where run.runId != keep {
             guard let manifest = try? run.loadManifest(), manifest.createdAt <= cutoff else { continue }
-            let loaded = manifest.stages[.load]?.status == .completed
-            guard loaded || (includingAbandoned && manifest.abandonedReason != nil) else { continue }
-            do {
-                try FileManager.default.removeItem(atPath: run.directory)
-                removed.append(run.runId)
-            } catch {
-                log.warning("cannot remove staged run \(run.runId): \(error)")
-            }
+            guard manifest.status == .loaded || (includingAbandoned && manifest.status == .abandoned) else { continue }
+            remove(run.directory, runId: run.runId)
+        }
+        // A damaged folder can never be resumed or replayed: it goes once past the retention
+        // period, dated by the time in its name.
+        for directory in staging.damagedFolders() {
+            let runId = String((directory as NSString).lastPathComponent.dropLast(StagingArea.damagedSuffix.count))
+            guard let created = StagingArea.creationTime(ofRun: runId), created <= cutoff else { continue }
+            remove(directory, runId: runId)
         }
         if !removed.isEmpty { log.info("pruned \(removed.count) staged run(s) older than \(keepDays) days") }
         return removed

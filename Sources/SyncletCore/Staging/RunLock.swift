@@ -5,25 +5,56 @@ import Glibc
 
 /// One sync at a time: an exclusive `flock` on `<staging>/sync.lock`.
 ///
-/// The kernel releases the lock when the holding process ends, however it ends, so the lock
-/// can never go stale. The file's content (pid and run id) only serves the message a second
-/// sync prints.
-public final class RunLock {
-    /// Set by the runner for the stages it starts: they run under the runner's lock.
+/// The kernel releases the lock when the last descriptor of its open file description closes,
+/// however the holders end, so the lock can never go stale. The runner hands that description
+/// to every stage it starts (as descriptor `inheritedDescriptor`): the lock stays held while any
+/// process of the sync lives, even a stage whose runner was killed. The file's content (pid and
+/// run id) only serves the message a second sync prints.
+public final class RunLock: @unchecked Sendable {
+    /// Set by the runner for the stages it starts: the runner's pid. The stage runs under the
+    /// runner's lock, which it inherits as `inheritedDescriptor`.
     public static let heldByParentVariable = "SYNCLET_LOCK_HELD_BY"
+    /// The descriptor number a stage finds the runner's lock at.
+    public static let inheritedDescriptor: Int32 = 3
 
-    private let descriptor: Int32
+    /// The open descriptor holding the lock; handed to the stages the runner starts.
+    let descriptor: Int32
     public let path: String
+    /// A stage's inherited lock is the runner's: unlocking it would release the runner's too.
+    private let isInherited: Bool
 
-    private init(descriptor: Int32, path: String) {
+    private init(descriptor: Int32, path: String, isInherited: Bool = false) {
         self.descriptor = descriptor
         self.path = path
+        self.isInherited = isInherited
+    }
+
+    static func path(in staging: StagingArea) -> String {
+        (staging.root as NSString).appendingPathComponent("sync.lock")
+    }
+
+    /// The lock a stage inherited from the runner that started it, checked to be this staging
+    /// area's lock and held; an error when it is not (the stage was started some other way).
+    public static func inherited(staging: StagingArea, runner: Int32) throws -> RunLock {
+        let path = path(in: staging)
+        let descriptor = inheritedDescriptor
+        var held = stat(), expected = stat()
+        guard fstat(descriptor, &held) == 0, stat(path, &expected) == 0,
+              held.st_dev == expected.st_dev, held.st_ino == expected.st_ino,
+              flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        else {
+            throw SyncFailure(exitCode: .failed, message: "this stage was started as part of synclet sync (process \(runner)) "
+                + "but did not inherit the sync lock of \(staging.root); run it alone without \(heldByParentVariable) set")
+        }
+        // Descriptors this stage opens from now on must not reach processes it might start.
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        return RunLock(descriptor: descriptor, path: path, isInherited: true)
     }
 
     /// Takes the lock or throws `StagingError.locked` naming the holder.
     public static func acquire(staging: StagingArea) throws -> RunLock {
         try StagingFileSystem.makePrivateDirectory(staging.root)
-        let path = (staging.root as NSString).appendingPathComponent("sync.lock")
+        let path = path(in: staging)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StagingError.io("cannot open \(path)", errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -38,14 +69,15 @@ public final class RunLock {
     }
 
     /// Records which run the holder is working on, for the message a second sync prints.
-    public func describe(run runId: String?) {
-        let text = "process \(getpid())" + (runId.map { ", run \($0)" } ?? "") + "\n"
+    public func describe(run runId: String?, stage: StageName? = nil) {
+        let text = "process \(getpid())" + (stage.map { " (\($0.rawValue), started by synclet sync process \(getppid()))" } ?? "")
+            + (runId.map { ", run \($0)" } ?? "") + "\n"
         ftruncate(descriptor, 0)
         _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }
 
     deinit {
-        flock(descriptor, LOCK_UN)
+        if !isInherited { flock(descriptor, LOCK_UN) }
         close(descriptor)
     }
 }

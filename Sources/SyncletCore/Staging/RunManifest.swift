@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why a run was started; recorded in the manifest and in `sync_history`.
+/// Why a run was started (its kind); recorded in the manifest and in `sync_history`.
 public enum RunType: String, Codable, Sendable {
     /// The first sync: every order created after `INITIAL_SYNC_DATE`.
     case initial
@@ -8,7 +8,8 @@ public enum RunType: String, Codable, Sendable {
     case incremental
     /// `sync --force-initial`: the initial window again, whatever the watermark.
     case forced
-    /// A staged run loaded again with `sync --run <id> --from <stage>`.
+    /// A staged run loaded again with `sync --run <id> --from <stage>`. A replay never moves
+    /// the watermark: its pages are older than what later runs may already have loaded.
     case replay
 }
 
@@ -18,13 +19,22 @@ public enum StageName: String, Codable, CaseIterable, Sendable {
 }
 
 /// `run.json`: everything known about one staged run. Written atomically after every step, so
-/// it always describes files that are complete on disk.
+/// it always describes files that are complete on disk. Only `StagedRun` reads and writes it;
+/// its `status` changes only through the transitions in `RunManifest+Lifecycle.swift`.
 public struct RunManifest: Codable, Sendable {
-    public static let currentFormatVersion = 1
+    /// 2 added `status`; a version-1 manifest (written by an older synclet) is still read, its
+    /// status derived from its stages.
+    public static let currentFormatVersion = 2
+    public static let readableFormatVersions = 1...currentFormatVersion
 
     public var formatVersion = RunManifest.currentFormatVersion
     public var runId: String
+    /// The run's kind. A replay rewrites it to `.replay`; `plannedAs` keeps what it was planned as.
     public var type: RunType
+    /// What the run was planned as (initial, incremental or forced), kept when it is replayed.
+    public var plannedAs: RunType?
+    /// Where the run is in its lifecycle; nil only in a version-1 manifest before it is saved again.
+    var recordedStatus: RunStatus?
     public var createdAt: UTCTime
     public var request: OrdersRequest
     /// The watermark when the run was planned (nil before the first sync).
@@ -51,7 +61,20 @@ public struct RunManifest: Codable, Sendable {
         StageName.allCases.first { stages[$0]?.status != .completed }
     }
 
-    public var isFinished: Bool { nextStage == nil || abandonedReason != nil }
+    public var isFinished: Bool { status.isFinal }
+
+    /// May loading this run move the watermark? Only the first load of a run planned from the
+    /// watermark: a replay (even of a run that never loaded) or a second load would move it to a
+    /// time older than what later runs may have loaded, so the next sync would skip nothing but
+    /// ask for too much at best, and at worst a later watermark would go backwards.
+    public var mayMoveWatermark: Bool {
+        type != .replay && load == nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion, runId, type, plannedAs, recordedStatus = "status", createdAt, request, watermarkBefore,
+             stages, extract, transform, load, abandonedReason, historyId
+    }
 }
 
 /// The window of orders a run asks the endpoint for. The access key is never part of it.

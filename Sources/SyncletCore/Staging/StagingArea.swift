@@ -31,33 +31,79 @@ public struct StagingArea: Sendable {
         try StagingFileSystem.makePrivateDirectory(run.canonicalDirectory)
         var manifest = RunManifest(runId: runId, type: type, createdAt: UTCTime(now), request: request, watermarkBefore: watermarkBefore)
         manifest.extract = ExtractRecord()
+        manifest.recordedStatus = .planned
         try run.save(manifest)
         return run
     }
 
     public func run(_ runId: String) throws -> StagedRun {
-        guard !runId.contains("/"), !runId.hasPrefix(".") else { throw StagingError.runNotFound(runId) }
+        guard Self.isRunFolderName(runId) else { throw StagingError.runNotFound(runId) }
         let run = StagedRun(directory: (runsDirectory as NSString).appendingPathComponent(runId), runId: runId)
         guard FileManager.default.fileExists(atPath: run.manifestPath) else { throw StagingError.runNotFound(runId) }
         return run
     }
 
-    /// Every run directory, oldest first (run ids start with their UTC timestamp).
+    /// The one rule for which folders of `runs/` are runs: a name of the form `createRun` gives
+    /// (`20261125T120000Z-3f9a1c`). Anything else — `<id>.damaged`, a temporary or hidden
+    /// folder, a stray file — is not a run: never resumed, listed or renamed again.
+    public static func isRunFolderName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count == 23, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z"), bytes[16] == UInt8(ascii: "-") else { return false }
+        let digits = Array(bytes[0..<8]) + Array(bytes[9..<15])
+        let hex = bytes[17...]
+        return digits.allSatisfy { (0x30...0x39).contains($0) }
+            && hex.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// When a run was created, from its id (`20261125T120000Z-…`).
+    public static func creationTime(ofRun runId: String) -> UTCTime? {
+        guard isRunFolderName(runId) else { return nil }
+        let c = Array(runId)
+        func part(_ range: Range<Int>) -> String { String(c[range]) }
+        return UTCTime(parsing: "\(part(0..<4))-\(part(4..<6))-\(part(6..<8)) \(part(9..<11)):\(part(11..<13)):\(part(13..<15))")
+    }
+
+    /// The suffix given to a run folder whose `run.json` cannot be read.
+    public static let damagedSuffix = ".damaged"
+
+    /// Every run, oldest first (run ids start with their UTC timestamp).
     public func allRuns() -> [StagedRun] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().map {
+        return names.filter(Self.isRunFolderName).sorted().map {
             StagedRun(directory: (runsDirectory as NSString).appendingPathComponent($0), runId: $0)
         }
     }
 
+    /// Folders set aside as damaged (`<id>.damaged`), oldest first, for `prune`.
+    public func damagedFolders() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []
+        return names.filter { $0.hasSuffix(Self.damagedSuffix) && Self.isRunFolderName(String($0.dropLast(Self.damagedSuffix.count))) }
+            .sorted().map { (runsDirectory as NSString).appendingPathComponent($0) }
+    }
+
+    /// Sets aside a run whose `run.json` cannot be read: renamed `<id>.damaged`, it is no longer a
+    /// run (so it is never resumed, listed or renamed again) and `prune` removes it.
+    public func setAsideDamaged(_ run: StagedRun) throws {
+        let target = run.directory + Self.damagedSuffix
+        if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+        try FileManager.default.moveItem(atPath: run.directory, toPath: target)
+    }
+
     /// Runs that neither finished nor were abandoned, oldest first. A run whose manifest cannot
-    /// be read is reported with the reason so the caller can mark or skip it.
+    /// be read is reported with the reason so the caller can set it aside.
     public func unfinishedRuns() -> [(run: StagedRun, manifest: RunManifest?)] {
+        unfinishedRunsWithReasons().map { ($0.run, $0.manifest) }
+    }
+
+    /// Like `unfinishedRuns`, with why a manifest could not be read.
+    public func unfinishedRunsWithReasons() -> [(run: StagedRun, manifest: RunManifest?, unreadable: Error?)] {
         allRuns().compactMap { run in
-            guard let manifest = try? run.loadManifest() else {
-                return FileManager.default.fileExists(atPath: run.directory) ? (run, nil) : nil
+            do {
+                let manifest = try run.loadManifest()
+                return manifest.isFinished ? nil : (run, manifest, nil)
+            } catch {
+                return FileManager.default.fileExists(atPath: run.directory) ? (run, nil, error) : nil
             }
-            return manifest.isFinished ? nil : (run, manifest)
         }
     }
 }
@@ -85,8 +131,19 @@ public struct StagedRun: Sendable {
         (canonicalDirectory as NSString).appendingPathComponent(Self.canonicalFileName(page: page))
     }
 
+    /// Reads `run.json`, refusing a format this synclet does not know rather than guessing.
     public func loadManifest() throws -> RunManifest {
         let bytes = try StagingFileSystem.read(manifestPath)
+        struct Header: Decodable { var formatVersion: Int? }
+        let version: Int?
+        do {
+            version = try JSONDecoder().decode(Header.self, from: Data(bytes)).formatVersion
+        } catch {
+            throw StagingError.damaged(run: runId, reason: "run.json is not a valid manifest (\(error))")
+        }
+        guard let version, RunManifest.readableFormatVersions.contains(version) else {
+            throw StagingError.unknownFormat(run: runId, version: version)
+        }
         do {
             return try JSONDecoder().decode(RunManifest.self, from: Data(bytes))
         } catch {
@@ -94,10 +151,16 @@ public struct StagedRun: Sendable {
         }
     }
 
+    /// Writes `run.json` atomically, always in the current format.
     public func save(_ manifest: RunManifest) throws {
+        var current = manifest
+        if current.formatVersion < RunManifest.currentFormatVersion {
+            current.recordedStatus = manifest.status
+            current.formatVersion = RunManifest.currentFormatVersion
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try StagingFileSystem.writeAtomically(Array(try encoder.encode(manifest)) + [0x0A], to: manifestPath)
+        try StagingFileSystem.writeAtomically(Array(try encoder.encode(current)) + [0x0A], to: manifestPath)
     }
 
     /// Loads the manifest, applies `change` and saves it atomically.
@@ -125,19 +188,11 @@ public struct StagedRun: Sendable {
 
     /// Marks a stage as started, counting the attempt.
     public func beginStage(_ stage: StageName) throws {
-        try updateManifest { manifest in
-            let attempts = (manifest.stages[stage]?.attempts ?? 0) + 1
-            manifest.stages[stage] = StageRecord(status: .running, startedAt: .now(), finishedAt: nil, attempts: attempts, error: nil)
-        }
+        try updateManifest { try $0.begin(stage) }
     }
 
+    /// Marks a stage as completed, or failed with `error`.
     public func finishStage(_ stage: StageName, error: String? = nil) throws {
-        try updateManifest { manifest in
-            var record = manifest.stages[stage] ?? StageRecord(status: .running, startedAt: .now(), finishedAt: nil, attempts: 1, error: nil)
-            record.status = error == nil ? .completed : .failed
-            record.finishedAt = .now()
-            record.error = error
-            manifest.stages[stage] = record
-        }
+        try updateManifest { try $0.finish(stage, error: error) }
     }
 }

@@ -24,8 +24,6 @@ public struct TransformStage {
         StagingFileSystem.removeLeftoverTemporaryFiles(in: run.canonicalDirectory)
         var record = TransformRecord()
         var rejects: [RejectedOrder] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
         let progress = ProgressLine("run \(run.runId) transform", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
@@ -55,10 +53,7 @@ public struct TransformStage {
             progress.update(pages: record.pages, orders: record.accepted)
         }
 
-        var rejectLines: [UInt8] = []
         for reject in rejects {
-            rejectLines += try encoder.encode(reject)
-            rejectLines.append(0x0A)
             log.warning("run \(run.runId): rejected order \(reject.orderId ?? "without Id") at page \(reject.page), position \(reject.position): \(reject.reason)")
             if let updated = reject.lastUpdatedDate.flatMap(UTCTime.init(parsing:)) {
                 record.earliestRejectedUpdate = min(record.earliestRejectedUpdate ?? updated, updated)
@@ -67,9 +62,9 @@ public struct TransformStage {
             }
         }
         record.rejected = rejects.count
-        try StagingFileSystem.writeAtomically(rejectLines, to: run.rejectsPath)
+        try run.writeRejects(rejects)
         let finished = record
-        try run.updateManifest { $0.transform = finished }
+        try run.updateManifest { try $0.record(finished) }
         try run.finishStage(.transform)
         log.info("run \(run.runId): transform complete: \(record.accepted) orders, \(record.rejected) rejected, \(record.dropped) dropped by the store, \(record.unreconciled) not reconciling")
     }
@@ -90,7 +85,7 @@ public struct TransformStage {
             throw StagingError.damaged(run: run.runId, reason: "raw/\(page.file) is not a page of orders")
         }
         var outcome = PageOutcome()
-        var lines: [UInt8] = []
+        var orders: [CanonicalOrder] = []
         for (position, element) in ordersPage.elements.enumerated() {
             switch element {
             case .dropped:
@@ -109,42 +104,13 @@ public struct TransformStage {
                         reason: error.reason, rawJSON: rawJSON))
                     continue
                 }
-                order.writeJSONLine(into: &lines)
-                lines.append(0x0A)
+                orders.append(order)
                 outcome.accepted += 1
                 if !order.reconciliation.reconciles { outcome.unreconciled += 1 }
                 if order.hasIncompleteLines { outcome.incompleteLines += 1 }
             }
         }
-        try StagingFileSystem.writeAtomically(lines, to: run.canonicalPath(page: page.page))
+        try run.writeCanonicalPage(page.page, orders: orders)
         return outcome
-    }
-
-    /// The canonical records of one staged page.
-    public static func readCanonical(run: StagedRun, page: Int) throws -> [CanonicalOrder] {
-        let bytes = try StagingFileSystem.read(run.canonicalPath(page: page))
-        var orders: [CanonicalOrder] = []
-        // A plain scan for newlines: the generic `split` was a fifth of load's CPU.
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            if end > start {
-                do {
-                    orders.append(try CanonicalOrder(jsonLine: Array(bytes[start..<end])))
-                } catch {
-                    throw StagingError.damaged(run: run.runId, reason: "canonical/\(StagedRun.canonicalFileName(page: page)) holds a line that is not a canonical order (\(error))")
-                }
-            }
-            start = end + 1
-        }
-        return orders
-    }
-
-    public static func readRejects(run: StagedRun) throws -> [RejectedOrder] {
-        guard FileManager.default.fileExists(atPath: run.rejectsPath) else { return [] }
-        let decoder = JSONDecoder()
-        return try StagingFileSystem.read(run.rejectsPath).split(separator: 0x0A).filter { !$0.isEmpty }.map {
-            try decoder.decode(RejectedOrder.self, from: Data($0))
-        }
     }
 }
