@@ -104,3 +104,31 @@ final class StagingTests: XCTestCase {
         }
     }
 }
+
+/// One rule decides which folders of `runs/` are runs.
+final class RunFolderTests: XCTestCase {
+    func testOnlyFolderNamesCreateRunGivesAreRuns() {
+        XCTAssertTrue(StagingArea.isRunFolderName("20261125T120000Z-3f9a1c"))
+        for name in ["20261125T120000Z-3f9a1c.damaged", "20261125T120000Z-3f9a1c.damaged.damaged", ".tmp-x", "notes.txt",
+                     "20261125T120000Z-3F9A1C", "2026112XT120000Z-3f9a1c", ""] {
+            XCTAssertFalse(StagingArea.isRunFolderName(name), name)
+        }
+        XCTAssertEqual(StagingArea.creationTime(ofRun: "20261125T120304Z-3f9a1c")?.description, "2026-11-25 12:03:04")
+    }
+
+    func testAFolderSetAsideAsDamagedIsNoLongerARunAndIsPrunedPastRetention() throws {
+        let staging = StagingArea(root: (try makeTemporaryDirectory(self) as NSString).appendingPathComponent("staging"))
+        let request = OrdersRequest(endpoint: "https://shop.example/x", pageSize: 50, orderCreatedTime: UTCTime(secondsSince1970: 0), lastUpdatedTime: nil)
+        let old = try staging.createRun(type: .initial, request: request, watermarkBefore: nil, now: Date(timeIntervalSinceNow: -20 * 86_400))
+        try StagingFileSystem.writeAtomically(Array("{\"runId\":".utf8), to: old.manifestPath)
+        XCTAssertEqual(staging.unfinishedRunsWithReasons().count, 1)
+        XCTAssertNotNil(staging.unfinishedRunsWithReasons().first?.unreadable)
+        try staging.setAsideDamaged(old)
+        XCTAssertEqual(staging.allRuns().count, 0, "a damaged folder is not a run: never resumed, listed or renamed again")
+        XCTAssertEqual(staging.unfinishedRuns().count, 0)
+        XCTAssertEqual(staging.damagedFolders(), [old.directory + ".damaged"])
+        let removed = RetentionPolicy(staging: staging, keepDays: 14, log: Log(minimumLevel: .error, redactor: Redactor(secrets: []))).prune()
+        XCTAssertEqual(removed, [old.runId])
+        XCTAssertEqual(staging.damagedFolders(), [])
+    }
+}
