@@ -36,10 +36,10 @@ public final class RunLock: @unchecked Sendable {
     /// The lock a stage inherited from the runner that started it, checked to be this staging
     /// area's lock and held; an error when it is not (the stage was started some other way).
     public static func inherited(staging: StagingArea, runner: Int32) throws -> RunLock {
-        let path = path(in: staging)
+        let lockPath = Self.path(in: staging)
         let descriptor = inheritedDescriptor
         var held = stat(), expected = stat()
-        guard fstat(descriptor, &held) == 0, stat(path, &expected) == 0,
+        guard fstat(descriptor, &held) == 0, stat(lockPath, &expected) == 0,
               held.st_dev == expected.st_dev, held.st_ino == expected.st_ino,
               flock(descriptor, LOCK_EX | LOCK_NB) == 0
         else {
@@ -48,13 +48,13 @@ public final class RunLock: @unchecked Sendable {
         }
         // Descriptors this stage opens from now on must not reach processes it might start.
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        return RunLock(descriptor: descriptor, path: path, isInherited: true)
+        return RunLock(descriptor: descriptor, path: lockPath, isInherited: true)
     }
 
     /// Takes the lock or throws `StagingError.locked` naming the holder.
     public static func acquire(staging: StagingArea) throws -> RunLock {
         try StagingFileSystem.makePrivateDirectory(staging.root)
-        let path = path(in: staging)
+        let path = Self.path(in: staging)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StagingError.io("cannot open \(path)", errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -70,7 +70,8 @@ public final class RunLock: @unchecked Sendable {
 
     /// Records which run the holder is working on, for the message a second sync prints.
     public func describe(run runId: String?, stage: StageName? = nil) {
-        let text = "process \(getpid())" + (stage.map { " (\($0.rawValue), started by synclet sync process \(getppid()))" } ?? "")
+        let role = stage.map { isInherited ? " (\($0.rawValue), started by synclet sync process \(getppid()))" : " (\($0.rawValue))" } ?? ""
+        let text = "process \(getpid())" + role
             + (runId.map { ", run \($0)" } ?? "") + "\n"
         ftruncate(descriptor, 0)
         _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
