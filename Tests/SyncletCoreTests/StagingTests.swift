@@ -123,7 +123,7 @@ final class RunFolderTests: XCTestCase {
         try StagingFileSystem.writeAtomically(Array("{\"runId\":".utf8), to: old.manifestPath)
         XCTAssertEqual(staging.unfinishedRunsWithReasons().count, 1)
         XCTAssertNotNil(staging.unfinishedRunsWithReasons().first?.unreadable)
-        try staging.setAsideDamaged(old)
+        try staging.setAsideDamaged(runId: old.runId)
         XCTAssertEqual(staging.allRuns().count, 0, "a damaged folder is not a run: never resumed, listed or renamed again")
         XCTAssertEqual(staging.unfinishedRuns().count, 0)
         XCTAssertEqual(staging.damagedFolders(), [old.directory + ".damaged"])

@@ -154,7 +154,7 @@ public struct SyncRunner {
             log.warning("run \(item.runId) abandoned: \(reason)")
         }
         for item in plan.setAside {
-            try staging.setAsideDamaged(try staging.run(item.runId))
+            try staging.setAsideDamaged(runId: item.runId)
             try history.markInterrupted(runId: item.runId, reason: "set aside as damaged: \(item.reason)")
             log.warning("run \(item.runId) set aside as \(item.runId)\(StagingArea.damagedSuffix): \(item.reason)")
         }

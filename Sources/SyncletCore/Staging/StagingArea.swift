@@ -83,7 +83,9 @@ public struct StagingArea: Sendable {
 
     /// Sets aside a run whose `run.json` cannot be read: renamed `<id>.damaged`, it is no longer a
     /// run (so it is never resumed, listed or renamed again) and `prune` removes it.
-    public func setAsideDamaged(_ run: StagedRun) throws {
+    public func setAsideDamaged(runId: String) throws {
+        guard Self.isRunFolderName(runId) else { throw StagingError.runNotFound(runId) }
+        let run = StagedRun(directory: (runsDirectory as NSString).appendingPathComponent(runId), runId: runId)
         let target = run.directory + Self.damagedSuffix
         if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
         try FileManager.default.moveItem(atPath: run.directory, toPath: target)
