@@ -52,21 +52,27 @@ final class StagedRunTests: XCTestCase {
     func testARunFolderWithAnUnreadableManifestIsSetAsideOnceNotListedAndPruned() throws {
         try harness.startSimulator(["--orders", "60"])
         try harness.synclet("sync")
-        let broken = staging.runsDirectory + "/20250102T030405Z-abcdef"
+        // Named like a run of a minute ago, so the sync's own pruning (14 days) keeps it.
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let brokenId = formatter.string(from: Date(timeIntervalSinceNow: -60)) + "-abcdef"
+        let broken = staging.runsDirectory + "/" + brokenId
         try FileManager.default.createDirectory(atPath: broken, withIntermediateDirectories: true)
         try Data("{\"runId\":".utf8).write(to: URL(fileURLWithPath: broken + "/run.json"))
 
         let first = try harness.synclet("sync")
-        XCTAssertTrue(first.stderr.contains("set aside as 20250102T030405Z-abcdef.damaged"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("set aside as \(brokenId).damaged"), first.stderr)
         for _ in 0..<2 { try harness.synclet("sync") }
         let names = try FileManager.default.contentsOfDirectory(atPath: staging.runsDirectory)
-        XCTAssertTrue(names.contains("20250102T030405Z-abcdef.damaged"), "\(names)")
+        XCTAssertTrue(names.contains("\(brokenId).damaged"), "\(names)")
         XCTAssertFalse(names.contains { $0.hasSuffix(".damaged.damaged") }, "\(names)")
         let status = try harness.synclet("status")
         XCTAssertFalse(status.stdout.contains("abcdef"), status.stdout)
 
-        try harness.synclet("prune", "--days", "1")
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: staging.runsDirectory).contains("20250102T030405Z-abcdef.damaged"))
+        try harness.synclet("prune", "--days", "0")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: staging.runsDirectory).contains("\(brokenId).damaged"))
     }
 
     /// The stage's pid and the lock holder's text, once a stage (not the runner) describes itself.
