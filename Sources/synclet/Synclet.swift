@@ -77,7 +77,9 @@ extension Synclet {
             discussion: """
                 The first sync asks for every order created after INITIAL_SYNC_DATE; later syncs ask for orders \
                 updated after the watermark. An unfinished run is resumed from the stage that did not complete, \
-                re-using its staged pages. Only one sync runs at a time (exit code 4 otherwise).
+                re-using its staged pages. A replay (--run with --from) never moves the watermark. When \
+                INITIAL_SYNC_DATE was moved earlier than the earliest window loaded, the sync backfills the gap \
+                (as --force-initial does). Only one sync runs at a time (exit code 4 otherwise).
 
                 Examples:
                   synclet sync

@@ -18,7 +18,7 @@ final class ResumePlanTests: XCTestCase {
     func testANewestRunWithDamagedPagesIsAbandonedAndANewRunPlanned() {
         let plan = ResumePlan.decide([.damagedPages(runId: "A", problem: "raw/page-000003.json is missing")])
         XCTAssertNil(plan.resume)
-        XCTAssertEqual(plan.abandon, [.init(runId: "A", reason: "raw/page-000003.json is missing")])
+        XCTAssertEqual(plan.abandon, [.init(runId: "A", reason: "it cannot be resumed: raw/page-000003.json is missing")])
     }
 
     func testARunWithAnUnreadableManifestIsSetAsideNotAbandoned() {

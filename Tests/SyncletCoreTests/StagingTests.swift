@@ -126,9 +126,13 @@ final class RunFolderTests: XCTestCase {
         try staging.setAsideDamaged(runId: old.runId)
         XCTAssertEqual(staging.allRuns().count, 0, "a damaged folder is not a run: never resumed, listed or renamed again")
         XCTAssertEqual(staging.unfinishedRuns().count, 0)
-        XCTAssertEqual(staging.damagedFolders(), [old.directory + ".damaged"])
+        // What older synclets left: the same folder renamed on every sync.
+        let older = "20250101T000000Z-0a0b0c.damaged.damaged.damaged"
+        try FileManager.default.createDirectory(atPath: staging.runsDirectory + "/" + older, withIntermediateDirectories: false)
+        XCTAssertEqual(staging.damagedFolders().map(\.runId), ["20250101T000000Z-0a0b0c", old.runId])
+        XCTAssertEqual(staging.allRuns().count, 0)
         let removed = RetentionPolicy(staging: staging, keepDays: 14, log: Log(minimumLevel: .error, redactor: Redactor(secrets: []))).prune()
-        XCTAssertEqual(removed, [old.runId])
-        XCTAssertEqual(staging.damagedFolders(), [])
+        XCTAssertEqual(removed, ["20250101T000000Z-0a0b0c", old.runId])
+        XCTAssertTrue(staging.damagedFolders().isEmpty)
     }
 }

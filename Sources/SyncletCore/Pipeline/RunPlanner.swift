@@ -79,7 +79,7 @@ public struct ResumePlan: Equatable, Sendable {
         }
         switch newest {
         case .resumable(let id): plan.resume = id
-        case .damagedPages(let id, let problem): plan.abandon.append(Abandonment(runId: id, reason: problem))
+        case .damagedPages(let id, let problem): plan.abandon.append(Abandonment(runId: id, reason: "it cannot be resumed: \(problem)"))
         case .unreadable(let id, let problem): plan.setAside.append(Abandonment(runId: id, reason: problem))
         }
         return plan

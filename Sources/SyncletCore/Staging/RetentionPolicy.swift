@@ -33,8 +33,7 @@ public struct RetentionPolicy {
         }
         // A damaged folder can never be resumed or replayed: it goes once past the retention
         // period, dated by the time in its name.
-        for directory in staging.damagedFolders() {
-            let runId = String((directory as NSString).lastPathComponent.dropLast(StagingArea.damagedSuffix.count))
+        for (directory, runId) in staging.damagedFolders() {
             guard let created = StagingArea.creationTime(ofRun: runId), created <= cutoff else { continue }
             remove(directory, runId: runId)
         }

@@ -74,11 +74,16 @@ public struct StagingArea: Sendable {
         }
     }
 
-    /// Folders set aside as damaged (`<id>.damaged`), oldest first, for `prune`.
-    public func damagedFolders() -> [String] {
+    /// Folders set aside as damaged, oldest first, for `prune`, with the run id each was. Older
+    /// synclets renamed such a folder again on every sync (`<id>.damaged.damaged…`): those count too.
+    public func damagedFolders() -> [(directory: String, runId: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []
-        return names.filter { $0.hasSuffix(Self.damagedSuffix) && Self.isRunFolderName(String($0.dropLast(Self.damagedSuffix.count))) }
-            .sorted().map { (runsDirectory as NSString).appendingPathComponent($0) }
+        return names.sorted().compactMap { name in
+            var base = Substring(name)
+            while base.hasSuffix(Self.damagedSuffix) { base = base.dropLast(Self.damagedSuffix.count) }
+            guard base.count < name.count, Self.isRunFolderName(String(base)) else { return nil }
+            return ((runsDirectory as NSString).appendingPathComponent(name), String(base))
+        }
     }
 
     /// Sets aside a run whose `run.json` cannot be read: renamed `<id>.damaged`, it is no longer a
