@@ -75,18 +75,20 @@ final class StagedRunTests: XCTestCase {
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: staging.runsDirectory).contains("\(brokenId).damaged"))
     }
 
-    /// The stage's pid and the lock holder's text, once a stage (not the runner) describes itself.
-    private func stageHoldingTheLock(_ stage: String, timeout: TimeInterval = 60) throws -> Int32 {
-        let lockPath = harness.stagingDirectory + "/sync.lock"
+    /// The pid of the `stage` process the runner started, once it runs.
+    private func child(named stage: String, of parent: Int32, timeout: TimeInterval = 60) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let text = try? String(contentsOfFile: lockPath, encoding: .utf8), text.contains("(\(stage),"),
-               let pid = text.split(separator: " ").dropFirst().first.flatMap({ Int32($0) }) {
-                return pid
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+                guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                      let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+                let command = stat[stat.index(after: open)..<close]
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                if command == stage, fields.count > 1, Int32(fields[1]) == parent { return pid }
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        throw HarnessError("no \(stage) stage took over the description of the sync lock")
+        throw HarnessError("synclet sync (process \(parent)) started no \(stage)")
     }
 
     private func isAlive(_ pid: Int32) -> Bool {
@@ -105,8 +107,14 @@ final class StagedRunTests: XCTestCase {
               retries: 0
             """.write(toFile: harness.pipelinePath, atomically: true, encoding: .utf8)
         let runner = try harness.start("synclet", ["sync"])
-        let extract = try stageHoldingTheLock("extract")
-        XCTAssertNotEqual(extract, runner.processIdentifier)
+        let extract = try child(named: "extract", of: runner.processIdentifier)
+        // Wait until extract is past its start-up (it names itself in the lock file then).
+        let lockPath = harness.stagingDirectory + "/sync.lock"
+        let started = Date()
+        while Date().timeIntervalSince(started) < 30,
+              (try? String(contentsOfFile: lockPath, encoding: .utf8))?.contains("process \(extract)") != true {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         // The stage holds the runner's open lock: its descriptor 3 is the staging area's sync.lock.
         let inherited = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(extract)/fd/3")
         XCTAssertEqual((inherited as NSString).resolvingSymlinksInPath,
