@@ -10,7 +10,7 @@ import SyncletCore
 ///     func run() { CommandEnvironment.run("transform", verbose: common.verbose, quiet: common.quiet) { environment in ... } }
 /// }
 /// ```
-public struct CommonOptions: ParsableArguments {
+public struct CommonOptions: ParsableArguments, Sendable {
     @Flag(name: .shortAndLong, help: "Log every step.") public var verbose = false
     @Flag(name: .shortAndLong, help: "Log only warnings and errors.") public var quiet = false
 
@@ -23,7 +23,7 @@ public struct CommonOptions: ParsableArguments {
 
 /// The options of a stage executable: which staged run, which staging directory, and the
 /// common ones.
-public struct StageOptions: ParsableArguments {
+public struct StageOptions: ParsableArguments, Sendable {
     @Option(help: "The staged run (default: the newest unfinished run; extract plans a new one).") public var run: String?
     @Option(help: "The staging directory (default: SYNCLET_STAGING_DIR or ./staging).") public var staging: String?
     @OptionGroup public var common: CommonOptions

@@ -71,7 +71,7 @@ extension Synclet {
         }
     }
 
-    struct Sync: AsyncParsableCommand {
+    struct Sync: AsyncParsableCommand, Sendable {
         static let configuration = CommandConfiguration(
             abstract: "Run the pipeline: extract, transform, load. Resumes an unfinished run first.",
             discussion: """
@@ -111,7 +111,7 @@ extension Synclet {
         }
     }
 
-    struct Status: AsyncParsableCommand {
+    struct Status: AsyncParsableCommand, Sendable {
         static let configuration = CommandConfiguration(
             abstract: "Show the last runs, the orders, the watermark, unfinished runs and orders needing a look.",
             discussion: """
@@ -154,7 +154,7 @@ extension Synclet {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: AsyncParsableCommand, Sendable {
         static let configuration = CommandConfiguration(
             abstract: "Show one order as stored: lines, addresses, credit memos and reconciliation.")
         @Argument(help: "The order number (increment id), e.g. 100001234.") var orderNumber: String
@@ -187,7 +187,7 @@ extension Synclet {
         }
     }
 
-    struct Clear: AsyncParsableCommand {
+    struct Clear: AsyncParsableCommand, Sendable {
         static let configuration = CommandConfiguration(
             abstract: "Empty every Synclet table (orders, lines, history, watermark) after a confirmation.")
         @Flag(help: "Do not ask for confirmation (for scripts).") var yes = false
@@ -215,7 +215,7 @@ extension Synclet {
         }
     }
 
-    struct Prune: AsyncParsableCommand {
+    struct Prune: AsyncParsableCommand, Sendable {
         static let configuration = CommandConfiguration(
             abstract: "Remove staged runs older than retention.keep_loaded_runs_days (loaded ones; with --abandoned, abandoned ones too).")
         @Flag(help: "Also remove abandoned runs past the retention period.") var abandoned = false

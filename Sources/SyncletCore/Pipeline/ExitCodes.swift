@@ -1,7 +1,7 @@
 import MariaDB
 
 /// The exit codes of every Synclet command, as documented in the README and `--help`.
-public enum SyncletExitCode: Int32 {
+public enum SyncletExitCode: Int32, Sendable {
     case success = 0
     /// The sync failed; the next `synclet sync` resumes it.
     case failed = 1
