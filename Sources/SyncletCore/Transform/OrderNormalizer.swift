@@ -305,7 +305,8 @@ struct FieldReader {
         return text
     }
 
-    /// An amount from a decimal string, a JSON number or null/"" (nil), rounded half-up to 4 places.
+    /// An amount from a decimal string, a JSON number or null/"" (nil), exact to 4 places (PHP
+    /// float noise is read as the 4-place value it stands for; a real fifth decimal is rejected).
     func amount(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> Decimal4? {
         let text: String
         switch value {
@@ -318,10 +319,12 @@ struct FieldReader {
         case .number(let number)?: text = number
         case let other?: throw reject("\(name) is \(other.kindName), not an amount")
         }
-        guard let amount = Decimal4(parsing: text) else {
-            throw reject("\(name) is not a number: \"\(text.prefix(40))\"")
+        switch Decimal4.read(text) {
+        case .exact(let amount): return amount
+        case .moreThanFourPlaces:
+            throw reject("\(name) has more than four decimal places: \"\(text.prefix(40))\" (the database keeps four; rounding would change the amount)")
+        case .notANumber: throw reject("\(name) is not a number: \"\(text.prefix(40))\"")
         }
-        return amount
     }
 
     func requiredAmount(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> Decimal4 {
