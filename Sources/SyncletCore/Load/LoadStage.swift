@@ -66,23 +66,11 @@ public struct LoadStage {
             guard !batch.isEmpty else { return }
             let orders = batch
             batch.removeAll(keepingCapacity: true)
-            do {
-                counts.add(try session.transaction { try OrderWriter(connection: $0, runId: run.runId).write(orders) })
-            } catch is RefusedValue {
-                // One order carries a value the database refuses; the batch was rolled back.
-                // Written one at a time, only the orders that carry one are rejected.
-                for order in orders {
-                    do {
-                        counts.add(try session.transaction { try OrderWriter(connection: $0, runId: run.runId).write([order]) })
-                    } catch let refused as RefusedValue {
-                        let reject = RejectedOrder(order, reason: refused.description)
-                        try session.transaction { try RejectsTable(connection: $0).record([reject], runId: run.runId) }
-                        log.warning("run \(run.runId): order \(order.orderNumber) (id \(order.id), page \(order.source.page)) rejected: \(refused)")
-                        loadRejects.append(reject)
-                        counts.rejected += 1
-                    }
-                }
+            let (written, rejected) = try OrderWriter.writeSettingAsideRefused(orders, runId: run.runId, log: log) { body in
+                try session.transaction(body)
             }
+            counts.add(written)
+            loadRejects += rejected
         }
         let progress = ProgressLine("run \(run.runId) load", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
@@ -104,18 +92,23 @@ public struct LoadStage {
             manifest, transform: transform, overlapSeconds: pipeline.watermark.overlapSeconds,
             earliestLoadReject: loadRejects.compactMap { $0.lastUpdatedDate.flatMap(UTCTime.init(parsing:)) }.min())
         let rejects = try TransformStage.readRejects(run: run)
-        let moved = try session.transaction { connection -> Bool in
+        let move = try session.transaction { connection -> SyncHistory.WatermarkMove in
             try RejectsTable(connection: connection).record(rejects, runId: run.runId)
             let history = SyncHistory(connection: connection)
-            var moved = true
+            var move = SyncHistory.WatermarkMove.moved
             if let target = watermarkAfter {
-                moved = try history.moveWatermark(to: target, runId: run.runId, expecting: stateAtStart)
+                move = try history.moveWatermark(to: target, runId: run.runId, expecting: stateAtStart)
             }
-            try history.recordSuccess(historyId: historyId, counts: counts, watermarkAfter: moved ? watermarkAfter : nil)
-            return moved
+            try history.recordSuccess(historyId: historyId, counts: counts, watermarkAfter: move == .moved ? watermarkAfter : nil)
+            return move
         }
-        if !moved {
+        switch move {
+        case .moved: break
+        case .clearedMeanwhile:
             log.warning("run \(run.runId): the database was cleared (synclet clear) while this run was under way; its orders are kept but the watermark does not move, so the next sync is an initial one")
+            watermarkAfter = nil
+        case .movedByAnotherRun:
+            log.warning("run \(run.runId): another sync moved the watermark while this run was under way; its orders are kept and the watermark stays where that sync put it")
             watermarkAfter = nil
         }
         var record = LoadRecord()
@@ -143,6 +136,41 @@ public struct LoadStage {
             watermark = min(watermark, rejected.adding(seconds: -1))
         }
         return watermark
+    }
+}
+
+extension OrderWriter {
+    /// Writes `orders` in one transaction; when the database refuses a value of one of them, the
+    /// batch is rolled back and written again one order at a time, and each order that carries
+    /// such a value is recorded in `order_rejects` with the reason instead (by order number,
+    /// table and column), so one order never blocks the others, the run or later syncs.
+    /// `transaction` runs its body in a transaction (retrying it as the caller sees fit).
+    public static func writeSettingAsideRefused(
+        _ orders: [CanonicalOrder], runId: String, log: Log,
+        transaction: (_ body: @escaping (MariaDBConnection) throws -> Void) throws -> Void
+    ) throws -> (WriteCounts, [RejectedOrder]) {
+        var counts = WriteCounts()
+        do {
+            try transaction { counts = try OrderWriter(connection: $0, runId: runId).write(orders) }
+            return (counts, [])
+        } catch is RefusedValue {
+            counts = WriteCounts()
+        }
+        var rejects: [RejectedOrder] = []
+        for order in orders {
+            do {
+                var written = WriteCounts()
+                try transaction { written = try OrderWriter(connection: $0, runId: runId).write([order]) }
+                counts.add(written)
+            } catch let refused as RefusedValue {
+                let reject = RejectedOrder(order, reason: refused.description)
+                try transaction { try RejectsTable(connection: $0).record([reject], runId: runId) }
+                log.warning("run \(runId): order \(order.orderNumber) (id \(order.id), page \(order.source.page)) rejected: \(refused)")
+                rejects.append(reject)
+                counts.rejected += 1
+            }
+        }
+        return (counts, rejects)
     }
 }
 

@@ -35,14 +35,26 @@ public struct SyncHistory {
         return State(watermark: row?["watermark"].flatMap(UTCTime.init(parsing:)), generation: row?.int("generation") ?? 0)
     }
 
+    /// What became of a load's watermark.
+    public enum WatermarkMove: Sendable, Equatable {
+        case moved
+        /// `synclet clear` emptied the tables after the run began: the next sync is initial.
+        case clearedMeanwhile
+        /// Another sync (from another staging area) moved it after this run began.
+        case movedByAnotherRun
+    }
+
     /// Moves the watermark to `watermark` only if the stored state is still `expected`, the one
-    /// the run began from: when the tables were cleared under the run, its orders stay but the
-    /// watermark must not move over the emptied tables. Call inside the transaction that commits
-    /// the data justifying it. Returns whether it moved.
-    public func moveWatermark(to watermark: UTCTime, runId: String, expecting expected: State) throws -> Bool {
-        guard try state(lockingRow: true) == expected else { return false }
-        try setWatermark(watermark, runId: runId)
-        return true
+    /// the run began from (compare-and-set): when the tables were cleared under the run, its
+    /// orders stay but the watermark must not move over the emptied tables. Call inside the
+    /// transaction that commits the data justifying it.
+    public func moveWatermark(to watermark: UTCTime, runId: String, expecting expected: State) throws -> WatermarkMove {
+        let found = try state(lockingRow: true)
+        if found == expected {
+            try setWatermark(watermark, runId: runId)
+            return .moved
+        }
+        return found.generation != expected.generation || found.watermark == nil ? .clearedMeanwhile : .movedByAnotherRun
     }
 
     /// What `synclet clear` leaves: no watermark (the next sync is initial) and a new generation,
