@@ -22,8 +22,8 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Parses a decimal number such as `-12.5`, `119.9000`, `1E+2` or `0.30000000000000004`.
     /// Returns nil for anything that is not a plain number or does not fit.
     public init?(parsing text: String) {
-        guard let (units, _) = Self.parseUnits(Substring(text).utf8) else { return nil }
-        self.units = units
+        guard let parsed = Self.parseUnits(Substring(text).utf8) else { return nil }
+        self.units = parsed.units
     }
 
     /// How an amount's text reads as four places, for data that must not be rounded silently.
@@ -46,9 +46,10 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Decimal4.read("12.34567")              // .moreThanFourPlaces
     /// ```
     public static func read(_ text: String) -> Reading {
-        guard let (units, inexact) = parseUnits(Substring(text).utf8) else { return .notANumber }
+        guard let parsed = parseUnits(Substring(text).utf8) else { return .notANumber }
+        let units = parsed.units
         let value = Decimal4(units: units)
-        guard inexact else { return .exact(value) }
+        guard parsed.inexact else { return .exact(value) }
         guard let written = Double(text) else { return .moreThanFourPlaces }
         let rounded = Double(units) / Double(scale)
         let isFloatNoise = abs(written - rounded) <= max(abs(written), 1) * 1e-12
@@ -56,7 +57,7 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// The value in units of 0.0001, rounded, and whether a non-zero digit was dropped.
-    private static func parseUnits(_ text: Substring.UTF8View) -> (Int64, Bool)? {
+    private static func parseUnits(_ text: Substring.UTF8View) -> (units: Int64, inexact: Bool)? {
         var index = text.startIndex
         func current() -> UInt8? { index < text.endIndex ? text[index] : nil }
         func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }

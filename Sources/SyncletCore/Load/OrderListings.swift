@@ -61,7 +61,7 @@ public struct StoredOrderReport: Sendable {
             ("Invoices", .orderInvoices, "line_number"),
         ]
         return StoredOrderReport(order: order, sections: try sections.map { title, table, orderBy in
-            (title, try connection.query("SELECT * FROM \(table.rawValue) WHERE order_id = ? ORDER BY \(orderBy)", [.int(id)]))
+            (title: title, rows: try connection.query("SELECT * FROM \(table.rawValue) WHERE order_id = ? ORDER BY \(orderBy)", [.int(id)]))
         })
     }
 

@@ -103,8 +103,11 @@ public enum OrderTables {
         all.map { $0.rows(order, context) }
     }
 
-    public static let orders = OrderTable(.orders, [
-        Column<OrderRow>("id") { .int($0.order.id) },
+    public static let orders = OrderTable(.orders, orderColumns, rows: { [OrderRow(order: $0)] },
+                                          context: { row, context in OrderRow(order: row.order, context: context) })
+
+    private static let orderColumns: [Column<OrderRow>] = [
+        Column("id") { .int($0.order.id) },
         Column("order_number") { .string($0.order.orderNumber) },
         Column("replaced_order_id") { MariaDBValue($0.order.replacedOrder?.entityId.flatMap { Int64($0) }) },
         Column("replaced_order_number") { MariaDBValue($0.order.replacedOrder?.orderNumber) },
@@ -149,13 +152,15 @@ public enum OrderTables {
         Column("first_loaded_at") { .string($0.context.now) },
         Column("loaded_at") { .string($0.context.now) },
         Column("loaded_by_run") { .string($0.context.runId) },
-    ], rows: { [OrderRow(order: $0)] }, context: { row, context in OrderRow(order: row.order, context: context) })
+    ]
 
     /// Columns an upsert of an existing order leaves as they are.
     static let keptOnUpdate: Set<String> = ["id", "first_loaded_at"]
 
-    public static let items = OrderTable(.orderItems, [
-        Column<Part<CanonicalOrder.Item>>("order_id") { .int($0.order.id) },
+    public static let items = OrderTable(.orderItems, itemsColumns, rows: { order in parts(order, order.items) })
+
+    private static let itemsColumns: [Column<Part<CanonicalOrder.Item>>] = [
+        Column("order_id") { .int($0.order.id) },
         Column("line_number") { .int(Int64($0.element.position)) },
         Column("product_id") { MariaDBValue($0.element.productId) },
         Column("product_code") { MariaDBValue($0.element.productCode) },
@@ -172,10 +177,12 @@ public enum OrderTables {
         Column("line_total_inc_tax") { MariaDBValue($0.element.lineTotalIncTax) },
         Column("error_code") { MariaDBValue($0.element.errorCode) },
         Column("error_message") { MariaDBValue($0.element.errorMessage) },
-    ], rows: { order in parts(order, order.items) })
+    ]
 
-    public static let addresses = OrderTable(.orderAddresses, [
-        Column<Part<CanonicalOrder.Address>>("order_id") { .int($0.order.id) },
+    public static let addresses = OrderTable(.orderAddresses, addressesColumns, rows: { order in parts(order, order.addresses) })
+
+    private static let addressesColumns: [Column<Part<CanonicalOrder.Address>>] = [
+        Column("order_id") { .int($0.order.id) },
         Column("address_type") { .string($0.element.addressType) },
         Column("salutation") { MariaDBValue($0.element.salutation) },
         Column("first_name") { MariaDBValue($0.element.firstName) },
@@ -188,10 +195,12 @@ public enum OrderTables {
         Column("post_code") { MariaDBValue($0.element.postCode) },
         Column("region") { MariaDBValue($0.element.region) },
         Column("country_code") { MariaDBValue($0.element.countryCode) },
-    ], rows: { order in parts(order, order.addresses) })
+    ]
 
-    public static let credits = OrderTable(.orderCredits, [
-        Column<Part<CanonicalOrder.CreditMemo>>("order_id") { .int($0.order.id) },
+    public static let credits = OrderTable(.orderCredits, creditsColumns, rows: { order in parts(order, order.credits) })
+
+    private static let creditsColumns: [Column<Part<CanonicalOrder.CreditMemo>>] = [
+        Column("order_id") { .int($0.order.id) },
         Column("credit_id") { .int($0.element.creditId) },
         Column("increment_id") { MariaDBValue($0.element.incrementId) },
         Column("state") { MariaDBValue($0.element.state) },
@@ -205,10 +214,14 @@ public enum OrderTables {
         Column("adjustment_negative") { MariaDBValue($0.element.adjustmentNegative) },
         Column("base_currency_code") { MariaDBValue($0.element.baseCurrencyCode) },
         Column("raw_json") { .string($0.element.rawJSON) },
-    ], rows: { order in parts(order, order.credits) })
+    ]
 
-    public static let creditItems = OrderTable(.orderCreditItems, [
-        Column<Part<CreditLine>>("order_id") { .int($0.order.id) },
+    public static let creditItems = OrderTable(.orderCreditItems, creditItemColumns, rows: { order in
+        parts(order, order.credits.flatMap { credit in credit.items.map { CreditLine(credit: credit, item: $0) } })
+    })
+
+    private static let creditItemColumns: [Column<Part<CreditLine>>] = [
+        Column("order_id") { .int($0.order.id) },
         Column("credit_id") { .int($0.element.credit.creditId) },
         Column("line_number") { .int(Int64($0.element.item.position)) },
         Column("product_id") { MariaDBValue($0.element.item.productId) },
@@ -219,18 +232,18 @@ public enum OrderTables {
         Column("unit_price_ex_tax") { MariaDBValue($0.element.item.unitPriceExTax) },
         Column("tax_amount") { MariaDBValue($0.element.item.taxAmount) },
         Column("discount") { MariaDBValue($0.element.item.discount) },
-    ], rows: { order in
-        parts(order, order.credits.flatMap { credit in credit.items.map { CreditLine(credit: credit, item: $0) } })
-    })
+    ]
 
-    public static let invoices = OrderTable(.orderInvoices, [
-        Column<Part<CanonicalOrder.Invoice>>("order_id") { .int($0.order.id) },
+    public static let invoices = OrderTable(.orderInvoices, invoicesColumns, rows: { order in parts(order, order.invoices) })
+
+    private static let invoicesColumns: [Column<Part<CanonicalOrder.Invoice>>] = [
+        Column("order_id") { .int($0.order.id) },
         Column("line_number") { .int(Int64($0.index)) },
         Column("invoice_number") { MariaDBValue($0.element.number) },
         Column("invoice_date") { MariaDBValue($0.element.date) },
-    ], rows: { order in parts(order, order.invoices) })
+    ]
 
-    private static func parts<Element>(_ order: CanonicalOrder, _ elements: [Element]) -> [Part<Element>] {
+    private static func parts<Element: Sendable>(_ order: CanonicalOrder, _ elements: [Element]) -> [Part<Element>] {
         elements.enumerated().map { Part(order: order, element: $1, index: $0) }
     }
 }
