@@ -174,7 +174,7 @@ final class LoadDecisionTests: XCTestCase {
     // MARK: - Settings of load
 
     func testLoadSettingsDefaultAndOverride() throws {
-        let defaults = try PipelineConfiguration.parse("stages: []\n", path: "pipeline.yaml").load
+        let defaults = try PipelineConfiguration.parse("watermark:\n  overlap_seconds: 300\n", path: "pipeline.yaml").load
         XCTAssertEqual(defaults.batchSize, 200)
         XCTAssertEqual(defaults.retries, 5)
         let set = try PipelineConfiguration.parse("load:\n  batch_size: 50\n  retries: 2\n", path: "pipeline.yaml").load
