@@ -137,6 +137,14 @@ final class LoadDecisionTests: XCTestCase {
         XCTAssertTrue(reasons.contains { $0.contains("Total has more than four decimal places: \"124.65001\"") }, "\(reasons)")
     }
 
+    func testAPerUnitDiscountThatIsAQuotientIsRoundedNotRejected() throws {
+        // The extension divides a line's discount by its quantity (1.00 ÷ 3): no exact form.
+        let page = String(decoding: try Fixture.bytes("quirks-page.json"), as: UTF8.self)
+            .replacingOccurrences(of: "\"Discount\":0.30000000000000004", with: "\"Discount\":0.3333333333333333")
+        let order = try XCTUnwrap(try acceptedOrders(Array(page.utf8))[1001])
+        XCTAssertEqual(order.items.compactMap(\.discount), ["0.3333"])
+    }
+
     // MARK: - Table descriptions
 
     func testEveryTableDescriptionGivesOneValuePerColumn() throws {
