@@ -255,24 +255,7 @@ public final class MariaDBConnection: @unchecked Sendable {
             throw MariaDBError.from(mysql, operation: "enable multi-statements", sql: sql, secrets: [])
         }
         defer { _ = mysql_set_server_option(mysql, MYSQL_OPTION_MULTI_STATEMENTS_OFF) }
-        var index = 1
-        let status = sql.withCString { mysql_real_query(mysql, $0, UInt(strlen($0))) }
-        if status != 0 {
-            throw MariaDBError.from(mysql, operation: "execute script (statement 1)", sql: sql, secrets: [])
-        }
-        while true {
-            if let result = mysql_store_result(mysql) {
-                mysql_free_result(result)
-            } else if mysql_field_count(mysql) != 0 {
-                throw MariaDBError.from(mysql, operation: "execute script (statement \(index))", sql: sql, secrets: [])
-            }
-            let next = mysql_next_result(mysql)
-            if next == -1 { break }
-            index += 1
-            if next > 0 {
-                throw MariaDBError.from(mysql, operation: "execute script (statement \(index))", sql: sql, secrets: [])
-            }
-        }
+        try sendText(sql, operation: { "execute script (statement \($0))" }, secrets: [])
     }
 
     // MARK: - Transactions
@@ -356,76 +339,72 @@ public final class MariaDBConnection: @unchecked Sendable {
     /// Sends `sql` with `mysql_real_query`, discarding any rows.
     @discardableResult
     private func runText(_ sql: String, operation: String, secrets: [String]) throws -> MariaDBExecuteResult {
-        let mysql = try handle(operation: operation, sql: sql)
-        var sql = sql
-        let status = sql.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { mysql_real_query(mysql, $0.baseAddress, UInt(utf8.count)) }
-        }
-        if status != 0 {
-            throw MariaDBError.from(mysql, operation: operation, sql: sql, secrets: secrets)
-        }
-        var affected: UInt64 = 0
-        var insertID: UInt64 = 0
-        var warnings: UInt32 = 0
-        while true {
-            if let result = mysql_store_result(mysql) {
-                mysql_free_result(result)
-            } else if mysql_field_count(mysql) != 0 {
-                throw MariaDBError.from(mysql, operation: operation, sql: sql, secrets: secrets)
-            } else {
-                let a = mysql_affected_rows(mysql)
-                affected = a == UInt64.max ? 0 : a
-                insertID = mysql_insert_id(mysql)
-                warnings = mysql_warning_count(mysql)
-            }
-            let next = mysql_next_result(mysql)
-            if next == -1 { break }
-            if next > 0 { throw MariaDBError.from(mysql, operation: operation, sql: sql, secrets: secrets) }
-        }
-        return MariaDBExecuteResult(affectedRows: affected, lastInsertID: insertID, warningCount: warnings)
+        try sendText(sql, operation: { _ in operation }, secrets: secrets)
     }
 
     private func queryText(_ sql: String) throws -> [MariaDBRow] {
-        let mysql = try handle(operation: "query", sql: sql)
-        var sql = sql
-        let status = sql.withUTF8 { utf8 in
+        var rows: [MariaDBRow] = []
+        try sendText(sql, operation: { _ in "query" }, secrets: []) { result, index in
+            // Only the first result set is the answer; later ones (a procedure's status) are drained.
+            guard index == 1 else { return }
+            let count = Int(mysql_num_fields(result))
+            let columns = columnNames(mysql_fetch_fields(result), count: count)
+            rows.reserveCapacity(Int(mysql_num_rows(result)))
+            while let row = mysql_fetch_row(result) {
+                guard let lengths = mysql_fetch_lengths(result) else { break }
+                var values: [[UInt8]?] = []
+                values.reserveCapacity(count)
+                for i in 0..<count {
+                    if let cell = row[i] {
+                        values.append(Array(UnsafeRawBufferPointer(start: cell, count: Int(lengths[i]))))
+                    } else {
+                        values.append(nil)
+                    }
+                }
+                rows.append(MariaDBRow(columns: columns, rawValues: values))
+            }
+        }
+        return rows
+    }
+
+    /// The one drain loop of the text protocol: sends `sql`, then walks every result it
+    /// produced (a script yields one per statement), handing result sets to `eachResultSet`
+    /// and freeing them, so the connection is always left ready for the next command.
+    /// `operation` names the failing step from the 1-based statement index. Returns the
+    /// counts of the last statement that returned no rows.
+    @discardableResult
+    private func sendText(
+        _ sql: String, operation: (Int) -> String, secrets: [String],
+        eachResultSet: (UnsafeMutablePointer<MYSQL_RES>, Int) -> Void = { _, _ in }
+    ) throws -> MariaDBExecuteResult {
+        let mysql = try handle(operation: operation(1), sql: sql)
+        var text = sql
+        let status = text.withUTF8 { utf8 in
             utf8.withMemoryRebound(to: CChar.self) { mysql_real_query(mysql, $0.baseAddress, UInt(utf8.count)) }
         }
         if status != 0 {
-            throw MariaDBError.from(mysql, operation: "query", sql: sql, secrets: [])
+            throw MariaDBError.from(mysql, operation: operation(1), sql: sql, secrets: secrets)
         }
-        var rows: [MariaDBRow] = []
-        var first = true
+        var index = 1
+        var outcome = MariaDBExecuteResult(affectedRows: 0, lastInsertID: 0)
         while true {
             if let result = mysql_store_result(mysql) {
                 defer { mysql_free_result(result) }
-                if first {
-                    let count = Int(mysql_num_fields(result))
-                    let columns = columnNames(mysql_fetch_fields(result), count: count)
-                    rows.reserveCapacity(Int(mysql_num_rows(result)))
-                    while let row = mysql_fetch_row(result) {
-                        guard let lengths = mysql_fetch_lengths(result) else { break }
-                        var values: [[UInt8]?] = []
-                        values.reserveCapacity(count)
-                        for i in 0..<count {
-                            if let cell = row[i] {
-                                values.append(Array(UnsafeRawBufferPointer(start: cell, count: Int(lengths[i]))))
-                            } else {
-                                values.append(nil)
-                            }
-                        }
-                        rows.append(MariaDBRow(columns: columns, rawValues: values))
-                    }
-                }
-                first = false
+                eachResultSet(result, index)
             } else if mysql_field_count(mysql) != 0 {
-                throw MariaDBError.from(mysql, operation: "fetch", sql: sql, secrets: [])
+                throw MariaDBError.from(mysql, operation: operation(index), sql: sql, secrets: secrets)
+            } else {
+                let affected = mysql_affected_rows(mysql)
+                outcome = MariaDBExecuteResult(
+                    affectedRows: affected == UInt64.max ? 0 : affected, lastInsertID: mysql_insert_id(mysql),
+                    warningCount: mysql_warning_count(mysql))
             }
             let next = mysql_next_result(mysql)
             if next == -1 { break }
-            if next > 0 { throw MariaDBError.from(mysql, operation: "query", sql: sql, secrets: []) }
+            index += 1
+            if next > 0 { throw MariaDBError.from(mysql, operation: operation(index), sql: sql, secrets: secrets) }
         }
-        return rows
+        return outcome
     }
 
     /// The cached statement for `sql`, preparing it (and evicting the least recently used

@@ -1,3 +1,4 @@
+import Foundation
 import CMariaDB
 
 /// An error reported by the server or by Connector/C, with enough context to act on it.
@@ -82,6 +83,25 @@ public struct MariaDBError: Error, CustomStringConvertible, Sendable {
     public var isAccessDenied: Bool { code == UInt32(ER_ACCESS_DENIED_ERROR) }
     /// A unique or primary key already holds the value (1062).
     public var isDuplicateKey: Bool { code == UInt32(ER_DUP_ENTRY) }
+
+    /// Codes of a value the server refuses for its column under a strict `sql_mode`: too long
+    /// (1406), out of range (1264, 1690), an invalid string or number (1366, 1367), an invalid
+    /// date (1292), truncated (1265), NULL in a NOT NULL column (1048), a CHECK constraint (4025).
+    public static let dataErrorCodes: Set<UInt32> = [1406, 1264, 1690, 1366, 1367, 1292, 1265, 1048, 4025]
+    /// The statement failed because of one value, not because of the connection or the schema:
+    /// the row that carries it can be set aside and the others written.
+    public var isDataError: Bool { Self.dataErrorCodes.contains(code) }
+
+    /// The column a data error names (`'phone'` or `` `db`.`table`.`phone` `` in the server's
+    /// message), or nil.
+    public var column: String? {
+        guard let range = message.range(of: "for column ", options: .backwards) else { return nil }
+        let rest = message[range.upperBound...]
+        let name = rest.prefix { $0 != " " }
+        let last = name.split(separator: ".").last.map(String.init) ?? String(name)
+        let trimmed = last.trimmingCharacters(in: CharacterSet(charactersIn: "'`\""))
+        return trimmed.isEmpty ? nil : trimmed
+    }
 
     // MARK: Internals
 

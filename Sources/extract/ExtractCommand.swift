@@ -27,7 +27,7 @@ struct Extract: AsyncParsableCommand {
             if let runId = options.run {
                 stagedRun = try environment.staging.run(runId)
             } else {
-                let connection = try Database(settings: try environment.settings.database()).connectAndMigrate()
+                let connection = try Database(settings: try environment.settings.database()).connectWithCurrentSchema()
                 defer { connection.close() }
                 stagedRun = try RunPlanner(staging: environment.staging, magento: magento).planNewRun(connection: connection, forceInitial: false)
                 lock.describe(run: stagedRun.runId, stage: .extract)

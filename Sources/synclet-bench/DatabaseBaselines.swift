@@ -6,14 +6,14 @@ import SyncletCore
 /// showed twice), in id order: the rows `load` ends up with.
 func canonicalOrders(of run: StagedRun) throws -> [CanonicalOrder] {
     guard let pages = try run.loadManifest().extract?.pages else { throw BenchError("run \(run.runId) has no extract record") }
-    var latest: [Int64: CanonicalOrder] = [:]
+    var orders: [CanonicalOrder] = []
     for page in pages {
-        for order in try run.readCanonicalPage(page.page) {
-            if let seen = latest[order.id], seen.lastUpdatedDate > order.lastUpdatedDate { continue }
-            latest[order.id] = order
+        for var order in try run.readCanonicalPage(page.page) {
+            order.source.fetchedAt = order.source.fetchedAt ?? page.fetchedAt.description
+            orders.append(order)
         }
     }
-    return latest.values.sorted { $0.id < $1.id }
+    return OrderWriter.newestVersions(orders)
 }
 
 /// A database of its own for one measurement, dropped and created again, with Synclet's schema.
@@ -49,8 +49,8 @@ struct ScratchDatabase {
         let connection = try MariaDBConnection(configuration)
         defer { connection.close() }
         var counts: [String: Int] = [:]
-        for table in OrderRows.all {
-            counts[table.name] = Int(try connection.query("SELECT COUNT(*) AS n FROM \(table.name)").first?.int("n") ?? -1)
+        for table in OrderTables.all {
+            counts[table.name.rawValue] = Int(try connection.query("SELECT COUNT(*) AS n FROM \(table.name.rawValue)").first?.int("n") ?? -1)
         }
         return counts
     }
@@ -71,20 +71,20 @@ struct LoadDataFloor {
 
     func measure(_ orders: [CanonicalOrder], runId: String) throws -> Result {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let now = MariaDBValue.string(UTCTime.now().description)
+        let context = OrderTables.Context(runId: runId, now: UTCTime.now().description)
         // Writing the files is the benchmark's work, not the database's: timed apart.
         let ((rows, bytes), tsvSeconds) = try timed { () throws -> (Int, Int) in
-            var files = OrderRows.all.map { _ in [UInt8]() }
+            var files = OrderTables.all.map { _ in [UInt8]() }
             var rows = 0
             for order in orders {
-                for (table, tableRows) in OrderRows.rows(order, runId: runId, now: now).enumerated() {
+                for (table, tableRows) in OrderTables.rows(order, context: context).enumerated() {
                     for row in tableRows {
                         Self.appendTSV(row, to: &files[table])
                         rows += 1
                     }
                 }
             }
-            for (table, bytes) in zip(OrderRows.all, files) {
+            for (table, bytes) in zip(OrderTables.all, files) {
                 try Data(bytes).write(to: URL(fileURLWithPath: path(table)))
             }
             return (rows, files.reduce(0) { $0 + $1.count })
@@ -93,9 +93,9 @@ struct LoadDataFloor {
         let connection = try MariaDBConnection(database.configuration)
         defer { connection.close() }
         let (_, loadSeconds) = try timed {
-            for table in OrderRows.all {
+            for table in OrderTables.all {
                 try connection.execute("""
-                    LOAD DATA LOCAL INFILE '\(path(table))' INTO TABLE \(table.name) CHARACTER SET utf8mb4 \
+                    LOAD DATA LOCAL INFILE '\(path(table))' INTO TABLE \(table.name.rawValue) CHARACTER SET utf8mb4 \
                     (\(table.columns.joined(separator: ",")))
                     """)
             }
@@ -103,7 +103,7 @@ struct LoadDataFloor {
         return Result(tsvSeconds: tsvSeconds, loadSeconds: loadSeconds, rows: rows, bytes: bytes)
     }
 
-    func path(_ table: OrderRows.Table) -> String { directory + "/\(table.name).tsv" }
+    func path(_ table: OrderTable) -> String { directory + "/\(table.name.rawValue).tsv" }
 
     /// One line in LOAD DATA's default format: tab-separated, `\N` for NULL, backslash escapes.
     static func appendTSV(_ row: [MariaDBValue], to file: inout [UInt8]) {
@@ -145,16 +145,16 @@ struct NaiveLoader {
     func measure(_ orders: [CanonicalOrder], runId: String) throws -> (seconds: Double, rows: Int) {
         let connection = try MariaDBConnection(database.configuration)
         defer { connection.close() }
-        let statements = OrderRows.all.map { table in
-            "INSERT INTO \(table.name) (\(table.columns.joined(separator: ","))) VALUES ("
+        let statements = OrderTables.all.map { table in
+            "INSERT INTO \(table.name.rawValue) (\(table.columns.joined(separator: ","))) VALUES ("
                 + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
         }
-        let now = MariaDBValue.string(UTCTime.now().description)
+        let context = OrderTables.Context(runId: runId, now: UTCTime.now().description)
         var rows = 0
         let (_, seconds) = try timed {
             for order in orders {
                 try connection.withTransaction {
-                    for (table, tableRows) in OrderRows.rows(order, runId: runId, now: now).enumerated() {
+                    for (table, tableRows) in OrderTables.rows(order, context: context).enumerated() {
                         for row in tableRows {
                             try connection.execute(statements[table], row)
                             rows += 1

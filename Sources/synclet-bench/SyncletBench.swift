@@ -248,10 +248,10 @@ final class Bench {
 
     /// Says whether a baseline wrote the same number of rows in every table as `load` did.
     func check(_ counts: [String: Int], against loaded: [String: Int], what: String) throws -> String {
-        let differing = OrderRows.all.map(\.name).filter { counts[$0] != loaded[$0] }
+        let differing = OrderTables.all.map(\.name.rawValue).filter { counts[$0] != loaded[$0] }
         guard differing.isEmpty else {
             throw BenchError("\(what) wrote different rows from load in \(differing.map { "\($0) (\(counts[$0] ?? -1) vs \(loaded[$0] ?? -1))" }.joined(separator: ", ")): its column copy is out of date")
         }
-        return "\(what): same rows as load in all \(OrderRows.all.count) tables"
+        return "\(what): same rows as load in all \(OrderTables.all.count) tables"
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import MariaDB
 import SyncletCommandLine
 import SyncletCore
 
@@ -38,6 +37,9 @@ extension Synclet {
                 let database = Database(settings: try environment.settings.database())
                 let connection = try database.connect()
                 defer { connection.close() }
+                // Never alter tables under a running load.
+                try DatabaseLock.acquire(on: connection)
+                defer { DatabaseLock.release(on: connection) }
                 let migrator = SchemaMigrator(connection: connection)
                 let applied = try migrator.migrate()
                 print("Schema version \(try migrator.currentVersion()) in database \(database.settings.name) at \(database.configuration.endpoint)"
@@ -115,7 +117,7 @@ extension Synclet {
         static let configuration = CommandConfiguration(
             abstract: "Show the last runs, the orders, the watermark, unfinished runs and orders needing a look.",
             discussion: """
-                --json prints one object: {"orders": {"total", "unreconciled", "incomplete_lines", "rejected"}, \
+                --json prints one object: {"orders": {"total", "unreconciled", "incomplete_lines", "rejected", "future_dated"}, \
                 "watermark", "dropped_by_store_in_last_run", "runs": [{"run_id", "type", "status", "stage", \
                 "started_at", "finished_at", "seconds", "window_order_created_time", "window_last_updated_time", "pages", \
                 "received", "inserted", "updated", "unchanged", "stale", "rejected", "dropped", "unreconciled", \
@@ -124,28 +126,19 @@ extension Synclet {
         @Flag(help: "Print JSON for scripts and monitoring.") var json = false
         @Flag(help: "List the orders that do not reconcile.") var unreconciled = false
         @Flag(help: "List the rejected orders with their reasons.") var rejects = false
+        @Flag(help: "List the orders whose LastUpdatedDate lies in the future of when they were fetched.") var futureDated = false
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             await CommandEnvironment.run("synclet status", verbose: common.verbose, quiet: common.quiet) { environment in
-                let connection = try Database(settings: try environment.settings.database()).connectAndMigrate()
+                let connection = try Database(settings: try environment.settings.database()).connectWithCurrentSchema()
                 defer { connection.close() }
                 if unreconciled {
-                    let rows = try connection.query("""
-                        SELECT order_number, id, total, reconciliation_difference, has_incomplete_lines FROM orders
-                        WHERE reconciles = 0 ORDER BY id
-                        """)
-                    print("order_number\tid\ttotal\tdifference\tincomplete_lines")
-                    for row in rows {
-                        print([row["order_number"], row["id"], row["total"], row["reconciliation_difference"], row["has_incomplete_lines"]]
-                            .map { $0 ?? "" }.joined(separator: "\t"))
-                    }
+                    print(try OrderListing.unreconciled.text(connection: connection))
                 } else if rejects {
-                    let rows = try connection.query("SELECT order_id, run_id, page, position, reason FROM order_rejects ORDER BY last_rejected_at DESC")
-                    print("order_id\trun\tpage\tposition\treason")
-                    for row in rows {
-                        print([row["order_id"] ?? "-", row["run_id"], row["page"], row["position"], row["reason"]].map { $0 ?? "" }.joined(separator: "\t"))
-                    }
+                    print(try OrderListing.rejects.text(connection: connection))
+                } else if futureDated {
+                    print(try OrderListing.futureDated.text(connection: connection))
                 } else {
                     let report = try StatusReport.gather(connection: connection, staging: environment.staging)
                     print(json ? try report.json() : report.text())
@@ -162,27 +155,12 @@ extension Synclet {
 
         func run() async throws {
             await CommandEnvironment.run("synclet show", verbose: common.verbose, quiet: common.quiet) { environment in
-                let connection = try Database(settings: try environment.settings.database()).connectAndMigrate()
+                let connection = try Database(settings: try environment.settings.database()).connectWithCurrentSchema()
                 defer { connection.close() }
-                guard let order = try connection.query("SELECT * FROM orders WHERE order_number = ? ORDER BY last_updated_date DESC LIMIT 1", [.string(orderNumber)]).first,
-                      let id = order.int("id")
-                else { throw SyncFailure(exitCode: .failed, message: "no order numbered \(orderNumber) in the database") }
-                func section(_ title: String, _ rows: [MariaDBRow], skip: Set<String> = ["raw_json", "order_id"]) {
-                    print("\n\(title):")
-                    if rows.isEmpty { print("  (none)") }
-                    for row in rows {
-                        print("  " + zip(row.columns, row.values).filter { !skip.contains($0.0) && $0.1 != nil }.map { "\($0.0)=\($0.1!)" }.joined(separator: "  "))
-                    }
+                guard let report = try StoredOrderReport.gather(connection: connection, orderNumber: orderNumber) else {
+                    throw SyncFailure(exitCode: .failed, message: "no order numbered \(orderNumber) in the database")
                 }
-                print("Order \(orderNumber) (entity \(id))")
-                for (column, value) in zip(order.columns, order.values) where column != "raw_json" {
-                    print("  \(column): \(value ?? "NULL")")
-                }
-                section("Lines", try connection.query("SELECT * FROM order_items WHERE order_id = ? ORDER BY line_number", [.int(id)]))
-                section("Addresses", try connection.query("SELECT * FROM order_addresses WHERE order_id = ? ORDER BY address_type", [.int(id)]))
-                section("Credit memos", try connection.query("SELECT * FROM order_credits WHERE order_id = ? ORDER BY credit_id", [.int(id)]))
-                section("Credit memo lines", try connection.query("SELECT * FROM order_credit_items WHERE order_id = ? ORDER BY credit_id, line_number", [.int(id)]))
-                section("Invoices", try connection.query("SELECT * FROM order_invoices WHERE order_id = ? ORDER BY line_number", [.int(id)]))
+                print(report.text(orderNumber: orderNumber))
             }
         }
     }
@@ -205,10 +183,15 @@ extension Synclet {
                 }
                 let lock = try RunLock.acquire(staging: environment.staging)
                 defer { withExtendedLifetime(lock) {} }
-                let connection = try database.connectAndMigrate()
+                let connection = try database.connectWithCurrentSchema()
                 defer { connection.close() }
+                // The database's lock, not only this staging area's: a load from another working
+                // directory or machine must not commit its watermark over emptied tables.
+                try DatabaseLock.acquire(on: connection)
+                defer { DatabaseLock.release(on: connection) }
                 try connection.withTransaction {
-                    for table in SchemaMigrator.dataTables { try connection.execute("DELETE FROM \(table)") }
+                    for table in TableName.clearedByClear { try connection.execute("DELETE FROM \(table.rawValue)") }
+                    try SyncHistory(connection: connection).resetAfterClear()
                 }
                 print("Cleared every table in \(database.settings.name); the next sync is an initial one.")
             }

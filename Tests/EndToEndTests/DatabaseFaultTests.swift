@@ -52,10 +52,10 @@ final class DatabaseFaultTests: XCTestCase {
 
         // Another machine holds the database-wide load lock.
         let other = try MariaDBConnection(Harness.databaseConfiguration(database: harness.databaseName))
-        XCTAssertEqual(try other.query("SELECT GET_LOCK(?, 0) AS granted", [.string(LoadStage.databaseLockName)]).first?["granted"], "1")
+        XCTAssertEqual(try other.query("SELECT GET_LOCK(?, 0) AS granted", [.string(DatabaseLock.name)]).first?["granted"], "1")
         let refused = try harness.run("load", ["--run", runId])
         XCTAssertEqual(refused.exitCode, 4, refused.output)
-        XCTAssertTrue(refused.stderr.contains("another load into this database is running"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("lock 'synclet.load' is held"), refused.stderr)
         XCTAssertEqual(try harness.count("SELECT COUNT(*) FROM orders"), 0)
 
         other.close()

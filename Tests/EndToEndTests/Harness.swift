@@ -50,6 +50,10 @@ final class Harness {
         defer { admin.close() }
         databaseName = "synclet_e2e_\(UInt32.random(in: 0...UInt32.max))"
         try admin.executeScript("CREATE DATABASE \(databaseName) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        // As an operator would have run `synclet init`: only init migrates.
+        let schema = try MariaDBConnection(Self.databaseConfiguration(database: databaseName))
+        defer { schema.close() }
+        try SchemaMigrator(connection: schema).migrate()
         workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("synclet-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         stagingDirectory = workDirectory + "/staging"

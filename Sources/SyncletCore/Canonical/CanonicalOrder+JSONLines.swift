@@ -127,6 +127,7 @@ extension CanonicalOrder {
         w.object("source") { w in
             w.int("page", source.page)
             w.int("position", source.position)
+            w.string("fetchedAt", source.fetchedAt)
         }
         output = w.finish()
     }
@@ -210,7 +211,7 @@ extension CanonicalOrder {
         contentHash = try r.string("contentHash")
         rawJSON = try r.string("rawJSON")
         let src = try r.object("source")
-        source = SourcePosition(page: try src.int("page"), position: try src.int("position"))
+        source = SourcePosition(page: try src.int("page"), position: try src.int("position"), fetchedAt: src.optionalString("fetchedAt"))
     }
 }
 

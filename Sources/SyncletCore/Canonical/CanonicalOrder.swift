@@ -163,5 +163,15 @@ public struct CanonicalOrder: Equatable, Sendable {
     public struct SourcePosition: Equatable, Sendable {
         public var page: Int
         public var position: Int
+        /// When our clock fetched the page (UTC), from the run's page record. It decides which of
+        /// two versions of an order is newer, because the store's `LastUpdatedDate` can be wrong
+        /// (a clock that ran fast, `9999-12-31`) and would otherwise freeze the order.
+        public var fetchedAt: String?
+
+        public init(page: Int, position: Int, fetchedAt: String? = nil) {
+            self.page = page
+            self.position = position
+            self.fetchedAt = fetchedAt
+        }
     }
 }

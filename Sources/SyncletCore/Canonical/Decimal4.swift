@@ -22,11 +22,42 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Parses a decimal number such as `-12.5`, `119.9000`, `1E+2` or `0.30000000000000004`.
     /// Returns nil for anything that is not a plain number or does not fit.
     public init?(parsing text: String) {
-        guard let units = Self.parseUnits(Substring(text).utf8) else { return nil }
-        self.units = units
+        guard let parsed = Self.parseUnits(Substring(text).utf8) else { return nil }
+        self.units = parsed.units
     }
 
-    private static func parseUnits(_ text: Substring.UTF8View) -> Int64? {
+    /// How an amount's text reads as four places, for data that must not be rounded silently.
+    public enum Reading: Equatable, Sendable {
+        /// At most four places, or PHP float noise around a four-place value (the value it meant).
+        case exact(Decimal4)
+        /// A real fifth decimal such as `12.34567`: keeping four places would change the amount.
+        case moreThanFourPlaces
+        case notANumber
+    }
+
+    /// Reads `text` without losing a real decimal. PHP writes floats with up to 17 significant
+    /// digits, so `0.30000000000000004` and `12.499999999999998` are the four-place values
+    /// `0.3000` and `12.5000` written by PHP: digits beyond the fourth place that lie within a
+    /// relative 1e-12 of the rounded value are float noise and accepted. Anything else beyond
+    /// the fourth place (`12.34567`) is `moreThanFourPlaces`.
+    ///
+    /// ```swift
+    /// Decimal4.read("0.30000000000000004")   // .exact(0.3000)
+    /// Decimal4.read("12.34567")              // .moreThanFourPlaces
+    /// ```
+    public static func read(_ text: String) -> Reading {
+        guard let parsed = parseUnits(Substring(text).utf8) else { return .notANumber }
+        let units = parsed.units
+        let value = Decimal4(units: units)
+        guard parsed.inexact else { return .exact(value) }
+        guard let written = Double(text) else { return .moreThanFourPlaces }
+        let rounded = Double(units) / Double(scale)
+        let isFloatNoise = abs(written - rounded) <= max(abs(written), 1) * 1e-12
+        return isFloatNoise ? .exact(value) : .moreThanFourPlaces
+    }
+
+    /// The value in units of 0.0001, rounded, and whether a non-zero digit was dropped.
+    private static func parseUnits(_ text: Substring.UTF8View) -> (units: Int64, inexact: Bool)? {
         var index = text.startIndex
         func current() -> UInt8? { index < text.endIndex ? text[index] : nil }
         func isDigit(_ byte: UInt8?) -> Bool { byte.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
@@ -75,6 +106,7 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
         var units: Int64 = 0
         var roundUp = false
         let keptCount = shift >= 0 ? digits.count : digits.count + shift
+        let inexact = digits[min(max(keptCount, 0), digits.count)...].contains { $0 != 0 }
         for (position, digit) in digits.enumerated() {
             if position < keptCount {
                 let (timesTen, overflowA) = units.multipliedReportingOverflow(by: 10)
@@ -100,7 +132,7 @@ public struct Decimal4: Hashable, Comparable, Sendable, CustomStringConvertible 
             if overflow { return nil }
             units = sum
         }
-        return negative ? -units : units
+        return (negative ? -units : units, inexact)
     }
 
     /// The value with exactly four fractional digits, e.g. `"-0.5000"`.

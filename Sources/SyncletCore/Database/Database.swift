@@ -20,10 +20,36 @@ public struct Database: Sendable {
         try MariaDBConnection(configuration)
     }
 
-    /// Connects and brings the schema up to date.
-    public func connectAndMigrate() throws -> MariaDBConnection {
+    /// Connects and checks that the schema is the one this build writes to; only `synclet init`
+    /// migrates, so a user with data rights alone can run everything else.
+    /// Throws `SchemaError` (exit code 2) telling to run `synclet init`.
+    public func connectWithCurrentSchema() throws -> MariaDBConnection {
         let connection = try connect()
-        try SchemaMigrator(connection: connection).migrate()
+        do {
+            try SchemaMigrator(connection: connection).check()
+        } catch {
+            connection.close()
+            throw error
+        }
         return connection
+    }
+}
+
+/// The database-wide sync lock (`GET_LOCK`), held by a load for as long as it writes and taken
+/// by every command that changes data (`init`, `clear`), whatever staging area or machine it
+/// runs from. MariaDB releases it when the connection ends, so a killed process never leaves
+/// it behind.
+public enum DatabaseLock {
+    public static let name = "synclet.load"
+
+    /// Takes the lock on `connection` without waiting; throws `LoadError.databaseLocked`
+    /// (exit code 4) when another session holds it.
+    public static func acquire(on connection: MariaDBConnection) throws {
+        let granted = try connection.query("SELECT GET_LOCK(?, 0) AS granted", [.string(name)]).first?.int("granted")
+        guard granted == 1 else { throw LoadError.databaseLocked }
+    }
+
+    public static func release(on connection: MariaDBConnection) {
+        _ = try? connection.query("SELECT RELEASE_LOCK(?)", [.string(name)])
     }
 }

@@ -2,6 +2,24 @@ import MariaDB
 
 /// One step of the schema. Migrations are applied in order, each once, and recorded in
 /// `schema_migrations`; a new column or table is a new migration appended to `all`.
+/// The schema is not the one this build of Synclet writes to (exit code 2).
+public enum SchemaError: Error, CustomStringConvertible, Equatable {
+    case missing(database: String)
+    case outdated(found: Int, required: Int)
+    case newer(found: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .missing(let database):
+            return "database \(database) has no Synclet schema yet; run `synclet init` (as a user allowed to create tables)"
+        case .outdated(let found, let required):
+            return "the database schema is version \(found) and this synclet needs version \(required); run `synclet init` to upgrade it (as a user allowed to alter tables)"
+        case .newer(let found, let known):
+            return "the database schema is version \(found), newer than this synclet knows (\(known)); install the synclet that upgraded it"
+        }
+    }
+}
+
 public struct Migration: Sendable {
     public let version: Int
     public let description: String
@@ -45,11 +63,26 @@ public struct SchemaMigrator {
         Int(try connection.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations").first?.int("version") ?? 0)
     }
 
-    /// The tables `synclet clear` empties, children first.
-    public static let dataTables = [
-        "order_credit_items", "order_credits", "order_invoices", "order_items", "order_addresses",
-        "order_rejects", "orders", "sync_history", "sync_state",
-    ]
+    /// The schema version this build of Synclet writes to.
+    public static var requiredVersion: Int { all.last?.version ?? 0 }
+
+    /// Checks, without changing anything, that the schema is the one this build writes to, so a
+    /// database user with data rights only (no `CREATE`/`ALTER`) can run every command but
+    /// `init`. Throws `SchemaError` telling to run `synclet init`.
+    public func check() throws {
+        let version: Int
+        do {
+            version = try currentVersion()
+        } catch let error as MariaDBError where error.code == 1146 {
+            throw SchemaError.missing(database: connection.configuration.database ?? "?")
+        }
+        if version < Self.requiredVersion {
+            throw SchemaError.outdated(found: version, required: Self.requiredVersion)
+        }
+        if version > Self.requiredVersion {
+            throw SchemaError.newer(found: version, known: Self.requiredVersion)
+        }
+    }
 
     public static let all: [Migration] = [
         Migration(version: 1, description: "orders, lines, addresses, credit memos, invoices, rejects, sync history and state", statements: [
@@ -243,6 +276,48 @@ public struct SchemaMigrator {
               updated_at DATETIME NOT NULL
             ) \(tableOptions)
             """,
+        ]),
+        Migration(version: 2, description: "columns as wide as Magento's own; orders.fetched_at; sync_state.generation", statements: [
+            // Magento's address and customer columns are VARCHAR(255) (vat_id is TEXT): one
+            // phone or post code longer than ours must not block a sync.
+            """
+            ALTER TABLE orders
+              MODIFY order_type VARCHAR(64) NULL,
+              MODIFY status VARCHAR(255) NOT NULL,
+              MODIFY currency_code VARCHAR(16) NOT NULL,
+              MODIFY customer_id VARCHAR(255) NULL COMMENT 'NULL for a guest',
+              MODIFY customer_salutation VARCHAR(255) NULL,
+              MODIFY customer_phone VARCHAR(255) NULL,
+              MODIFY customer_business_number VARCHAR(255) NULL,
+              ADD COLUMN IF NOT EXISTS fetched_at DATETIME NULL COMMENT 'UTC, our clock when the page was fetched: decides which version is newer' AFTER last_updated_date
+            """,
+            // Rows loaded before: their fetch is no later than their load.
+            "UPDATE orders SET fetched_at = loaded_at WHERE fetched_at IS NULL",
+            """
+            ALTER TABLE order_items
+              MODIFY product_id VARCHAR(255) NULL,
+              MODIFY tax_id VARCHAR(255) NULL
+            """,
+            """
+            ALTER TABLE order_addresses
+              MODIFY salutation VARCHAR(255) NULL,
+              MODIFY phone VARCHAR(255) NULL,
+              MODIFY post_code VARCHAR(255) NULL,
+              MODIFY country_code VARCHAR(64) NULL
+            """,
+            """
+            ALTER TABLE order_credits
+              MODIFY increment_id VARCHAR(255) NULL,
+              MODIFY state VARCHAR(64) NULL,
+              MODIFY base_currency_code VARCHAR(16) NULL
+            """,
+            "ALTER TABLE order_credit_items MODIFY product_id VARCHAR(255) NULL",
+            "ALTER TABLE order_invoices MODIFY invoice_number VARCHAR(255) NULL",
+            """
+            ALTER TABLE sync_state ADD COLUMN IF NOT EXISTS generation BIGINT UNSIGNED NOT NULL DEFAULT 0
+              COMMENT 'raised by synclet clear; a load moves the watermark only in the generation it began in'
+            """,
+            "INSERT IGNORE INTO sync_state (id, watermark, last_run_id, updated_at, generation) VALUES (1, NULL, NULL, UTC_TIMESTAMP(), 0)",
         ]),
     ]
 }

@@ -10,7 +10,7 @@ public enum LoadError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .databaseLocked:
-            return "another load into this database is running (MariaDB lock '\(LoadStage.databaseLockName)' is held); try again when it ends"
+            return "another synclet is loading into or changing this database (MariaDB lock '\(DatabaseLock.name)' is held); try again when it ends"
         case .notTransformed(let runId):
             return "run \(runId) has not been transformed yet; run transform first"
         }
@@ -24,8 +24,6 @@ public enum LoadError: Error, CustomStringConvertible {
 /// deadlock or a lock-wait timeout. A failed transaction leaves nothing behind, and a resumed
 /// load simply starts again: rows already written count as unchanged.
 public struct LoadStage {
-    public static let databaseLockName = "synclet.load"
-
     public let run: StagedRun
     public let database: Database
     public let pipeline: PipelineConfiguration
@@ -54,35 +52,64 @@ public struct LoadStage {
         guard let historyId = manifest.historyId else { return }
         try session.run { try SyncHistory(connection: $0).recordProgress(manifest, historyId: historyId, stage: .load) }
 
+        // The state the run began from: the watermark moves only if it is still this one when
+        // the run commits (a `synclet clear` in between starts a new generation).
+        let stateAtStart = SyncHistory.State(
+            watermark: manifest.watermarkBefore,
+            generation: try session.run { try SyncHistory(connection: $0).state().generation })
+        let fetchTimes = Dictionary(extract.pages.map { ($0.page, $0.fetchedAt.description) }, uniquingKeysWith: { first, _ in first })
+
         var counts = WriteCounts()
+        var loadRejects: [RejectedOrder] = []
         var batch: [CanonicalOrder] = []
         func flush() throws {
             guard !batch.isEmpty else { return }
             let orders = batch
-            let written = try session.transaction { try OrderWriter(connection: $0, runId: run.runId).write(orders) }
-            counts.add(written)
             batch.removeAll(keepingCapacity: true)
+            let (written, rejected) = try OrderWriter.writeSettingAsideRefused(orders, runId: run.runId, log: log) { body in
+                try session.transaction(body)
+            }
+            counts.add(written)
+            loadRejects += rejected
         }
         let progress = ProgressLine("run \(run.runId) load", totalPages: extract.pages.count, log: log)
         defer { progress.finish() }
         let pages = CanonicalPrefetcher(run: run, pages: extract.pages.map(\.page))
         defer { pages.cancel() }
         var pagesRead = 0
-        while let orders = try pages.next() {
+        while var orders = try pages.next() {
             progress.update(pages: pagesRead, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
             pagesRead += 1
+            for index in orders.indices where orders[index].source.fetchedAt == nil {
+                orders[index].source.fetchedAt = fetchTimes[orders[index].source.page]
+            }
             batch += orders
             if batch.count >= pipeline.load.batchSize { try flush() }
         }
         try flush()
 
-        let watermarkAfter = nextWatermark(manifest, transform: transform)
+        var watermarkAfter = Self.nextWatermark(
+            manifest, transform: transform, overlapSeconds: pipeline.watermark.overlapSeconds,
+            earliestLoadReject: loadRejects.compactMap { $0.lastUpdatedDate.flatMap(UTCTime.init(parsing:)) }.min())
         let rejects = try run.readRejects()
-        try session.transaction { connection in
+        let move = try session.transaction { connection -> SyncHistory.WatermarkMove in
             try RejectsTable(connection: connection).record(rejects, runId: run.runId)
             let history = SyncHistory(connection: connection)
-            if let watermarkAfter { try history.setWatermark(watermarkAfter, runId: run.runId) }
-            try history.recordSuccess(historyId: historyId, counts: counts, watermarkAfter: watermarkAfter)
+            var move = SyncHistory.WatermarkMove.moved
+            if let target = watermarkAfter {
+                move = try history.moveWatermark(to: target, runId: run.runId, expecting: stateAtStart)
+            }
+            try history.recordSuccess(historyId: historyId, counts: counts, watermarkAfter: move == .moved ? watermarkAfter : nil)
+            return move
+        }
+        switch move {
+        case .moved: break
+        case .clearedMeanwhile:
+            log.warning("run \(run.runId): the database was cleared (synclet clear) while this run was under way; its orders are kept but the watermark does not move, so the next sync is an initial one")
+            watermarkAfter = nil
+        case .movedByAnotherRun:
+            log.warning("run \(run.runId): another sync moved the watermark while this run was under way; its orders are kept and the watermark stays where that sync put it")
+            watermarkAfter = nil
         }
         var record = LoadRecord()
         record.inserted = counts.inserted
@@ -93,21 +120,65 @@ public struct LoadStage {
         let finished = record
         try run.updateManifest { try $0.record(finished) }
         try run.finishStage(.load)
-        log.info("run \(run.runId): load complete: \(counts.inserted) inserted, \(counts.updated) updated, \(counts.unchanged) unchanged, \(counts.stale) older than stored; watermark \(watermarkAfter?.description ?? "unchanged")")
+        log.info("run \(run.runId): load complete: \(counts.inserted) inserted, \(counts.updated) updated, \(counts.unchanged) unchanged, \(counts.stale) older than stored, \(counts.rejected) refused by the database; watermark \(watermarkAfter?.description ?? "unchanged")")
     }
 
     /// The next `LastUpdatedTime`: the store's clock when paging began, minus the overlap, and
-    /// never past an order this run rejected (so the next run asks for it again). A replay, or
-    /// a run loaded before, does not move it.
-    func nextWatermark(_ manifest: RunManifest, transform: TransformRecord) -> UTCTime? {
+    /// never past an order this run rejected, in transform or in load (so the next run asks for
+    /// it again). A replay, or a run loaded before, does not move it.
+    static func nextWatermark(_ manifest: RunManifest, transform: TransformRecord, overlapSeconds: Int,
+                              earliestLoadReject: UTCTime? = nil) -> UTCTime? {
         guard manifest.mayMoveWatermark,
               let start = manifest.extract?.storeClockAtStart ?? manifest.extract?.localClockAtStart
         else { return nil }
-        var watermark = start.adding(seconds: -Int64(pipeline.watermark.overlapSeconds))
-        if let rejected = transform.earliestRejectedUpdate {
+        var watermark = start.adding(seconds: -Int64(overlapSeconds))
+        for rejected in [transform.earliestRejectedUpdate, earliestLoadReject].compactMap({ $0 }) {
             watermark = min(watermark, rejected.adding(seconds: -1))
         }
         return watermark
+    }
+}
+
+extension OrderWriter {
+    /// Writes `orders` in one transaction; when the database refuses a value of one of them, the
+    /// batch is rolled back and written again one order at a time, and each order that carries
+    /// such a value is recorded in `order_rejects` with the reason instead (by order number,
+    /// table and column), so one order never blocks the others, the run or later syncs.
+    /// `transaction` runs its body in a transaction (retrying it as the caller sees fit).
+    public static func writeSettingAsideRefused(
+        _ orders: [CanonicalOrder], runId: String, log: Log,
+        transaction: (_ body: @escaping (MariaDBConnection) throws -> Void) throws -> Void
+    ) throws -> (WriteCounts, [RejectedOrder]) {
+        var counts = WriteCounts()
+        do {
+            try transaction { counts = try OrderWriter(connection: $0, runId: runId).write(orders) }
+            return (counts, [])
+        } catch is RefusedValue {
+            counts = WriteCounts()
+        }
+        var rejects: [RejectedOrder] = []
+        for order in orders {
+            do {
+                var written = WriteCounts()
+                try transaction { written = try OrderWriter(connection: $0, runId: runId).write([order]) }
+                counts.add(written)
+            } catch let refused as RefusedValue {
+                let reject = RejectedOrder(order, reason: refused.description)
+                try transaction { try RejectsTable(connection: $0).record([reject], runId: runId) }
+                log.warning("run \(runId): order \(order.orderNumber) (id \(order.id), page \(order.source.page)) rejected: \(refused)")
+                rejects.append(reject)
+                counts.rejected += 1
+            }
+        }
+        return (counts, rejects)
+    }
+}
+
+extension RejectedOrder {
+    /// An order `load` could not write, kept with its reason in `order_rejects`.
+    init(_ order: CanonicalOrder, reason: String) {
+        self.init(page: order.source.page, position: order.source.position, orderId: String(order.id),
+                  lastUpdatedDate: order.lastUpdatedDate, reason: "order \(order.orderNumber): \(reason)", rawJSON: order.rawJSON)
     }
 }
 
@@ -126,11 +197,12 @@ final class LoadSession {
     }
 
     private func openLocked() throws -> MariaDBConnection {
-        let connection = try database.connectAndMigrate()
-        let granted = try connection.query("SELECT GET_LOCK(?, 0) AS granted", [.string(LoadStage.databaseLockName)]).first?.int("granted")
-        guard granted == 1 else {
+        let connection = try database.connectWithCurrentSchema()
+        do {
+            try DatabaseLock.acquire(on: connection)
+        } catch {
             connection.close()
-            throw LoadError.databaseLocked
+            throw error
         }
         return connection
     }

@@ -9,6 +9,8 @@ public struct StatusReport: Encodable {
         public var unreconciled: Int
         public var incompleteLines: Int
         public var rejected: Int
+        /// Orders whose `LastUpdatedDate` lies in the future of when they were fetched.
+        public var futureDated: Int
     }
 
     public struct Run: Encodable {
@@ -53,7 +55,8 @@ public struct StatusReport: Encodable {
             total: try count("SELECT COUNT(*) FROM orders"),
             unreconciled: try count("SELECT COUNT(*) FROM orders WHERE reconciles = 0"),
             incompleteLines: try count("SELECT COUNT(*) FROM orders WHERE has_incomplete_lines = 1"),
-            rejected: try count("SELECT COUNT(*) FROM order_rejects"))
+            rejected: try count("SELECT COUNT(*) FROM order_rejects"),
+            futureDated: try count("SELECT COUNT(*) FROM orders WHERE \(OrderListing.futureDatedCondition)"))
         let time = { (column: String) in "DATE_FORMAT(\(column), '%Y-%m-%d %H:%i:%s') AS \(column)" }
         let rows = try connection.query("""
             SELECT run_id, run_type, status, stage, \(time("started_at")), \(time("finished_at")),
@@ -140,6 +143,8 @@ public struct StatusReport: Encodable {
         lines.append("  orders the store dropped in the last successful run (no address, unreadable through the endpoint): \(droppedByStoreInLastRun)")
         lines.append("  orders that do not reconcile: \(orders.unreconciled)" + (orders.unreconciled > 0 ? "  (list: synclet status --unreconciled)" : ""))
         lines.append("  orders with lines the store could not render (ProductNotFound): \(orders.incompleteLines)")
+        lines.append("  orders dated in the future of when they were fetched (a store clock running fast?): \(orders.futureDated)"
+                     + (orders.futureDated > 0 ? "  (list: synclet status --future-dated)" : ""))
         return lines.joined(separator: "\n")
     }
 }

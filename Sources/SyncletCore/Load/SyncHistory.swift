@@ -14,8 +14,61 @@ public struct SyncHistory {
             .first?["watermark"].flatMap(UTCTime.init(parsing:))
     }
 
-    /// Moves the watermark; call inside the transaction that commits the data justifying it.
-    public func setWatermark(_ watermark: UTCTime, runId: String) throws {
+    /// The watermark and the generation of the tables it describes (`synclet clear` starts a
+    /// new generation).
+    public struct State: Sendable, Equatable {
+        public var watermark: UTCTime?
+        public var generation: Int64
+
+        public init(watermark: UTCTime?, generation: Int64) {
+            self.watermark = watermark
+            self.generation = generation
+        }
+    }
+
+    /// The stored state; with `lockingRow`, the row stays locked until the transaction ends.
+    public func state(lockingRow: Bool = false) throws -> State {
+        let row = try connection.query("""
+            SELECT DATE_FORMAT(watermark, '%Y-%m-%d %H:%i:%s') AS watermark, generation FROM \(TableName.syncState.rawValue)
+            WHERE id = 1\(lockingRow ? " FOR UPDATE" : "")
+            """).first
+        return State(watermark: row?["watermark"].flatMap(UTCTime.init(parsing:)), generation: row?.int("generation") ?? 0)
+    }
+
+    /// What became of a load's watermark.
+    public enum WatermarkMove: Sendable, Equatable {
+        case moved
+        /// `synclet clear` emptied the tables after the run began: the next sync is initial.
+        case clearedMeanwhile
+        /// Another sync (from another staging area) moved it after this run began.
+        case movedByAnotherRun
+    }
+
+    /// Moves the watermark to `watermark` only if the stored state is still `expected`, the one
+    /// the run began from (compare-and-set): when the tables were cleared under the run, its
+    /// orders stay but the watermark must not move over the emptied tables. Call inside the
+    /// transaction that commits the data justifying it.
+    public func moveWatermark(to watermark: UTCTime, runId: String, expecting expected: State) throws -> WatermarkMove {
+        let found = try state(lockingRow: true)
+        if found == expected {
+            try setWatermark(watermark, runId: runId)
+            return .moved
+        }
+        return found.generation != expected.generation || found.watermark == nil ? .clearedMeanwhile : .movedByAnotherRun
+    }
+
+    /// What `synclet clear` leaves: no watermark (the next sync is initial) and a new generation,
+    /// so a load that began before the clear cannot move the watermark over the emptied tables.
+    public func resetAfterClear() throws {
+        try connection.execute("""
+            INSERT INTO \(TableName.syncState.rawValue) (id, watermark, last_run_id, updated_at, generation)
+            VALUES (1, NULL, NULL, UTC_TIMESTAMP(), 1)
+            ON DUPLICATE KEY UPDATE watermark = NULL, last_run_id = NULL, updated_at = VALUES(updated_at), generation = generation + 1
+            """)
+    }
+
+    /// Sets the watermark unconditionally.
+    func setWatermark(_ watermark: UTCTime, runId: String) throws {
         try connection.execute("""
             INSERT INTO sync_state (id, watermark, last_run_id, updated_at) VALUES (1, ?, ?, UTC_TIMESTAMP())
             ON DUPLICATE KEY UPDATE watermark = VALUES(watermark), last_run_id = VALUES(last_run_id), updated_at = VALUES(updated_at)
@@ -63,11 +116,12 @@ public struct SyncHistory {
     public func recordSuccess(historyId: Int64, counts: WriteCounts, watermarkAfter: UTCTime?) throws {
         try connection.execute("""
             UPDATE sync_history SET status = 'success', stage = 'load', finished_at = UTC_TIMESTAMP(), error = NULL,
-              orders_inserted = ?, orders_updated = ?, orders_unchanged = ?, orders_stale = ?, watermark_after = ?
+              orders_inserted = ?, orders_updated = ?, orders_unchanged = ?, orders_stale = ?,
+              orders_rejected = orders_rejected + ?, watermark_after = ?
             WHERE id = ?
             """, [
                 .int(Int64(counts.inserted)), .int(Int64(counts.updated)), .int(Int64(counts.unchanged)),
-                .int(Int64(counts.stale)), MariaDBValue(watermarkAfter?.description), .int(historyId),
+                .int(Int64(counts.stale)), .int(Int64(counts.rejected)), MariaDBValue(watermarkAfter?.description), .int(historyId),
             ])
     }
 

@@ -5,7 +5,8 @@ public enum SyncletExitCode: Int32, Sendable {
     case success = 0
     /// The sync failed; the next `synclet sync` resumes it.
     case failed = 1
-    /// A configuration variable or `pipeline.yaml` is missing or malformed.
+    /// A configuration variable or `pipeline.yaml` is missing or malformed, or the database
+    /// schema is not the one this build writes to (run `synclet init`).
     case configuration = 2
     /// The store rejected the access key (or the request).
     case rejectedByStore = 3
@@ -15,7 +16,7 @@ public enum SyncletExitCode: Int32, Sendable {
     /// The code an error ends a command with.
     public init(for error: Error) {
         switch error {
-        case is ConfigurationError: self = .configuration
+        case is ConfigurationError, is SchemaError: self = .configuration
         case let error as EndpointError where error.isRejection: self = .rejectedByStore
         case StagingError.locked: self = .locked
         case LoadError.databaseLocked: self = .locked
@@ -28,7 +29,7 @@ public enum SyncletExitCode: Int32, Sendable {
         Exit codes:
           0  success
           1  the sync failed; the next `synclet sync` resumes it
-          2  configuration error (a variable, .env or pipeline.yaml)
+          2  configuration error (a variable, .env or pipeline.yaml), or a database schema that needs `synclet init`
           3  the store rejected the access key (or the request)
           4  another sync holds the lock
         """

@@ -74,7 +74,7 @@ public struct SyncRunner {
     }
 
     private func withHistory<T>(_ database: Database, migrating: Bool = false, _ body: (SyncHistory) throws -> T) throws -> T {
-        let connection = try migrating ? database.connectAndMigrate() : database.connect()
+        let connection = try migrating ? database.connectWithCurrentSchema() : database.connect()
         defer { connection.close() }
         return try body(SyncHistory(connection: connection))
     }

@@ -169,11 +169,11 @@ public enum OrderNormalizer {
                 quantity: try fields.amount(item["Quantity"], "\(name).Quantity")?.description,
                 price: try fields.amount(item["Price"], "\(name).Price")?.description,
                 unitPriceExTax: try fields.amount(item["UnitPriceExTax"], "\(name).UnitPriceExTax")?.description,
-                discount: try fields.amount(item["Discount"], "\(name).Discount")?.description,
+                discount: try fields.quotient(item["Discount"], "\(name).Discount")?.description,
                 taxId: fields.text(taxes["TaxId"]),
                 taxCode: fields.text(taxes["TaxCode"]),
                 taxName: fields.text(taxes["TaxName"]),
-                taxRate: try fields.amount(taxes["TaxRate"], "\(name).Taxes.TaxRate")?.description,
+                taxRate: try fields.quotient(taxes["TaxRate"], "\(name).Taxes.TaxRate")?.description,
                 taxAmount: try fields.amount(taxes["TaxAmount"], "\(name).Taxes.TaxAmount")?.description,
                 lineTotalIncTax: try fields.amount(item["LineTotalIncTax"], "\(name).LineTotalIncTax")?.description
             ))
@@ -189,7 +189,7 @@ public enum OrderNormalizer {
             amount: try fields.amount(shipping["Amount"], "Shipping.Amount")?.description,
             discount: try fields.amount(shipping["Discount"], "Shipping.Discount")?.description,
             taxName: fields.text(taxes["TaxName"]),
-            taxRate: try fields.amount(taxes["TaxRate"], "Shipping.Taxes.TaxRate")?.description,
+            taxRate: try fields.quotient(taxes["TaxRate"], "Shipping.Taxes.TaxRate")?.description,
             taxAmount: try fields.amount(taxes["TaxAmount"], "Shipping.Taxes.TaxAmount")?.description
         )
     }
@@ -229,7 +229,7 @@ public enum OrderNormalizer {
                     price: try fields.amount(item["Price"], "\(itemName).Price")?.description,
                     unitPriceExTax: try fields.amount(item["UnitPriceExTax"], "\(itemName).UnitPriceExTax")?.description,
                     taxAmount: try fields.amount(item["TaxAmount"], "\(itemName).TaxAmount")?.description,
-                    discount: try fields.amount(item["Discount"], "\(itemName).Discount")?.description
+                    discount: try fields.quotient(item["Discount"], "\(itemName).Discount")?.description
                 ))
             }
             credits.append(.init(
@@ -305,23 +305,39 @@ struct FieldReader {
         return text
     }
 
-    /// An amount from a decimal string, a JSON number or null/"" (nil), rounded half-up to 4 places.
+    /// An amount from a decimal string, a JSON number or null/"" (nil), exact to 4 places (PHP
+    /// float noise is read as the 4-place value it stands for; a real fifth decimal is rejected).
     func amount(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> Decimal4? {
-        let text: String
+        guard let text = try numberText(value, name) else { return nil }
+        switch Decimal4.read(text) {
+        case .exact(let amount): return amount
+        case .moreThanFourPlaces:
+            throw reject("\(name) has more than four decimal places: \"\(text.prefix(40))\" (the database keeps four; rounding would change the amount)")
+        case .notANumber: throw reject("\(name) is not a number: \"\(text.prefix(40))\"")
+        }
+    }
+
+    /// A quotient the extension computes rather than an amount Magento stores: a per-unit
+    /// `Discount` (the line's discount ÷ quantity, e.g. 1.00 ÷ 3) or a `TaxRate` (percent ÷ 100).
+    /// It has no exact four-place form, so it is rounded half away from zero to four places;
+    /// the amounts it derives from are kept exact.
+    func quotient(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> Decimal4? {
+        guard let text = try numberText(value, name) else { return nil }
+        guard let quotient = Decimal4(parsing: text) else { throw reject("\(name) is not a number: \"\(text.prefix(40))\"") }
+        return quotient
+    }
+
+    /// The text of a number field; nil for null or "".
+    private func numberText(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let string)?:
             let trimmed = string.first?.isWhitespace == true || string.last?.isWhitespace == true
                 ? string.trimmingCharacters(in: .whitespaces) : string
-            if trimmed.isEmpty { return nil }
-            text = trimmed
-        case .number(let number)?: text = number
+            return trimmed.isEmpty ? nil : trimmed
+        case .number(let number)?: return number
         case let other?: throw reject("\(name) is \(other.kindName), not an amount")
         }
-        guard let amount = Decimal4(parsing: text) else {
-            throw reject("\(name) is not a number: \"\(text.prefix(40))\"")
-        }
-        return amount
     }
 
     func requiredAmount(_ value: JSONValue?, _ name: String) throws(OrderRejection) -> Decimal4 {
