@@ -133,7 +133,7 @@ private struct UnusedPort {
     let boundPort: Int
 
     init() {
-        descriptor = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -145,10 +145,11 @@ private struct UnusedPort {
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
+        self.descriptor = descriptor
         boundPort = Int(UInt16(bigEndian: address.sin_port))
     }
 
     func close() {
-        _ = Glibc.close(descriptor)
+        _ = Foundation.close(descriptor)
     }
 }

@@ -59,7 +59,7 @@ final class MisbehaviourControlTests: SimulatorTestCase {
     }
 
     func testBodyFaultsMarkTrickleOrFailTheAnswer() throws {
-        try startServer(orders: 3, quirks: .none) {
+        try startServer(orders: 1, quirks: .none) {
             $0.trickleByteMilliseconds = 1
             $0.faults = [Fault(page: 0, kind: .bom), Fault(page: 0, kind: .dbError), Fault(page: 0, kind: .trickle)]
         }

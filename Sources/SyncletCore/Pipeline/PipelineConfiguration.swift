@@ -177,7 +177,8 @@ struct PipelineSchema {
         section = section.renamed("stages[\(name.rawValue)]")
         if let executable = try section.string("executable") { stage.executable = executable }
         if let arguments = try section.take("arguments") {
-            guard case .sequence(let list) = arguments, let strings = Optional(list.compactMap(\.string)), strings.count == list.count else {
+            let strings: [String]? = if case .sequence(let list) = arguments { list.compactMap(\.string) } else { nil }
+            guard let strings, case .sequence(let list) = arguments, strings.count == list.count else {
                 throw Section.error(path, arguments, "stages[\(name.rawValue)].arguments must be a list of strings")
             }
             stage.arguments = strings
