@@ -269,7 +269,9 @@ final class StrictPipelineTests: XCTestCase {
     }
 
     func testAKeyGivenTwiceIsAnError() {
-        XCTAssertTrue(error("http:\n  retries: 2\n  retries: 3\n").contains("http.retries is given twice"))
+        let message = error("http:\n  retries: 2\n  retries: 3\n")
+        XCTAssertTrue(message.contains("retries twice"), message)
+        XCTAssertTrue(message.contains("p.yaml line "), message)
     }
 
     func testEmptySectionsAndAnEmptyFileKeepTheDefaults() throws {

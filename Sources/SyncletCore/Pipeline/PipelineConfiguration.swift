@@ -194,6 +194,8 @@ struct PipelineSchema {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return ConfigurationError(variable: "\(path) line \(mark.line):", problem: "is not valid YAML: \(problem) (column \(mark.column))")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigurationError(variable: "\(path) line \(context.mark.line):", problem: "gives \(duplicates.sorted().joined(separator: ", ")) twice in one section")
         case .reader(let problem, _, _, _):
             return ConfigurationError(variable: path, problem: "cannot be read as YAML: \(problem)")
         default:
@@ -218,16 +220,8 @@ struct PipelineSchema {
             guard case .mapping(let mapping) = node else {
                 throw Section.error(path, node, "\(name ?? "the file") must be a mapping of key: value lines")
             }
-            var seen = Set<String>()
-            var entries: [(key: String, keyNode: Node, value: Node)] = []
-            for (key, value) in mapping {
-                let text = key.string ?? ""
-                guard seen.insert(text).inserted else {
-                    throw Section.error(path, key, "\(Self.qualified(name, text)) is given twice")
-                }
-                entries.append((text, key, value))
-            }
-            remaining = entries
+            // Yams itself refuses a key given twice in one mapping.
+            remaining = mapping.map { (key: $0.key.string ?? "", keyNode: $0.key, value: $0.value) }
         }
 
         func renamed(_ newName: String) -> Section {
