@@ -62,6 +62,8 @@ final class StoreMisbehaviourTests: XCTestCase {
         let requests = try harness.control("GET", "/_sim/stats")["orders_requests"]?.numberText.flatMap { Int($0) } ?? -1
         XCTAssertLessThan(requests, 20, "stopped at once, not after thousands of pages")
         XCTAssertEqual(try harness.count("SELECT COUNT(*) FROM orders"), 0)
+        let staged = try XCTUnwrap(StagingArea(root: harness.stagingDirectory).allRuns().first)
+        XCTAssertEqual(try staged.loadManifest().extract?.pages.count, 1, "only page 0 is staged, across both attempts of the stage")
     }
 
     func testABodyTricklingInIsCutAtTheRequestDeadlineAndTheMessageSaysSo() throws {

@@ -71,6 +71,14 @@ final class PagingGuardTests: XCTestCase {
         }
     }
 
+    func testAResumedRunCatchesARepeatOfThePageStagedBeforeTheRestart() {
+        var guardian = PagingGuard(pageSize: 3)
+        guardian.remember(page: 4, answer: .orders(count: 3, ids: ids(13...15)))
+        guard case .stop = guardian.judge(page: 5, answer: .orders(count: 3, ids: ids(13...15))) else {
+            return XCTFail("page 5 repeats page 4, staged by the attempt before")
+        }
+    }
+
     func testPagesOfDroppedOrdersOnlyAreNotTakenForRepeats() {
         var guardian = PagingGuard(pageSize: 2)
         XCTAssertEqual(guardian.judge(page: 0, answer: .orders(count: 2, ids: [])), .stage)

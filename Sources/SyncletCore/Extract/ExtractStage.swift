@@ -30,7 +30,8 @@ public struct ExtractStage {
         StagingFileSystem.removeLeftoverTemporaryFiles(in: run.rawDirectory)
         manifest = try run.loadManifest()
         var record = manifest.extract ?? ExtractRecord()
-        for page in record.pages { _ = try run.verifiedRawPage(page) }
+        var lastStaged: (page: Int, body: [UInt8])?
+        for page in record.pages { lastStaged = (page.page, try run.verifiedRawPage(page)) }
         let request = manifest.request
         log.info("run \(run.runId): extracting \(manifest.type.rawValue) window OrderCreatedTime=\(request.orderCreatedTime)\(request.lastUpdatedTime.map { " LastUpdatedTime=\($0)" } ?? ""), from page \(record.pages.count)")
 
@@ -49,6 +50,11 @@ public struct ExtractStage {
             lastSaved = Date()
         }
         var pagingGuard = PagingGuard(pageSize: request.pageSize)
+        // A resumed run judges its next page against the last one staged before, so a store that
+        // repeats pages is caught at the first repeat even across a restart of the stage.
+        if let lastStaged, case .orders(let ordersPage) = try? PageResponse.classify(lastStaged.body, keepingOrders: false) {
+            pagingGuard.remember(page: lastStaged.page, answer: .orders(count: ordersPage.elementCount, ids: ordersPage.orderIds))
+        }
         var held: (page: Int, fetched: FetchedBody, ordersPage: OrdersPage, attempts: Int)?
         var anomalies: [Int: Int] = [:]
         func stage(_ page: Int, _ fetched: FetchedBody, _ ordersPage: OrdersPage, _ attempts: Int) throws {

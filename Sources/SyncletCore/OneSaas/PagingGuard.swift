@@ -74,14 +74,21 @@ public struct PagingGuard: Sendable {
             rollBack(to: held.page)
             return .retry(page: held.page, reason: "page \(held.page) held \(held.count) of \(pageSize) orders, so it should have been the last, but page \(page) is not the end (\"\") and holds \(count): the store skipped rows or changed while paging")
         }
+        remember(page: page, answer: answer)
+        if highestId > 0, elementsKept > 2 * highestId + 10 * pageSize {
+            return .stop(reason: "the store has sent \(elementsKept) orders in \(kept.count) pages, but its highest order Id is \(highestId): it keeps answering pages it cannot have, so it ignores the Page parameter")
+        }
+        return count < pageSize ? .holdAsLast : .stage
+    }
+
+    /// Records a page staged by an earlier attempt of the run, without judging it again.
+    public mutating func remember(page: Int, answer: Answer) {
+        guard case .orders(let count, let ids) = answer else { return }
+        let key = ids.isEmpty ? nil : ids.joined(separator: ",")
         for id in ids { if let number = Int(id), number > highestId { highestId = number } }
         elementsKept += count
-        if highestId > 0, elementsKept > 2 * highestId + 10 * pageSize {
-            return .stop(reason: "the store has sent \(elementsKept) orders in \(kept.count + 1) pages, but its highest order Id is \(highestId): it keeps answering pages it cannot have, so it ignores the Page parameter")
-        }
         kept.append((page, count, key))
         if let key { timesSeen[key, default: 0] += 1 }
-        return count < pageSize ? .holdAsLast : .stage
     }
 
     /// Forgets what was kept from `page` on, because those pages are fetched again.
