@@ -232,8 +232,8 @@ public final class OneSaasClient: @unchecked Sendable {
     private func describe(_ error: Error) -> String {
         if let clientError = error as? HTTPClientError {
             switch clientError {
-            case .readTimeout: return "no answer within \(Self.seconds(http.readTimeoutSeconds)) (http.read_timeout_seconds)"
-            case .connectTimeout: return "could not connect within \(Self.seconds(http.connectTimeoutSeconds)) (http.connect_timeout_seconds)"
+            case .readTimeout: return "no answer within \(Self.seconds(http.readTimeoutSeconds)) (read timeout, http.read_timeout_seconds)"
+            case .connectTimeout: return "could not connect within \(Self.seconds(http.connectTimeoutSeconds)) (connect timeout, http.connect_timeout_seconds)"
             case .deadlineExceeded: return "the answer was not complete within \(Self.seconds(http.requestTimeoutSeconds)) (http.request_timeout_seconds)"
             case .remoteConnectionClosed: return "the store closed the connection before the answer was complete (truncated)"
             default: break
