@@ -159,3 +159,12 @@ struct AmountStyle {
         asNumbers ? .number(Money.number(pence: pence)) : .string(Money.text(pence: pence))
     }
 }
+
+extension Store {
+    /// Every order exactly as the endpoint renders it (a dropped one as `""`), in entity-id order,
+    /// so a test can rebuild the whole store from what a client would read.
+    public func renderedOrders() -> [[UInt8]] {
+        let encoder = PHPJSONEncoder()
+        return snapshot().map { encoder.encode(renderer.render($0)) }
+    }
+}
