@@ -50,13 +50,7 @@ public struct DocumentBuilder: Sendable {
             reasons.append(.documentNumberTooLong(order.orderNumber))
         }
 
-        var rows: [ChargedRow] = []
-        for line in order.lines {
-            switch chargedRow(for: line, pricesIncludeTax: order.pricesIncludeTax) {
-            case .success(let row): rows.append(row)
-            case .failure(let reason): reasons.append(reason)
-            }
-        }
+        let rows = order.lines.map { chargedRow(for: $0, pricesIncludeTax: order.pricesIncludeTax) }
         var shippingRows: [ChargedRow] = []
         if order.shipping.amountInclTax != 0 {
             shippingRows.append(ChargedRow(
@@ -124,7 +118,7 @@ public struct DocumentBuilder: Sendable {
 
     /// One order line's figures: what the customer paid for it (VAT included, after the discount),
     /// its VAT, and its net before the discount as Magento shows it.
-    private func chargedRow(for line: BookkeepingOrder.Line, pricesIncludeTax: Bool) -> Result<ChargedRow, HeldReason> {
+    private func chargedRow(for line: BookkeepingOrder.Line, pricesIncludeTax: Bool) -> ChargedRow {
         let rate = line.vatRatePercent
         let netBeforeDiscount: Decimal
         let gross: Decimal
@@ -135,15 +129,21 @@ public struct DocumentBuilder: Sendable {
                 ?? (line.rowTotalInclTax * 100 / (100 + rate)).roundedToPennies
         } else {
             // Net prices: row_total − discount + VAT; row_total_incl_tax holds the VAT before the discount.
-            guard let unitNet = line.unitPriceExclTax else {
-                return .failure(.incompleteLine("\(line.sku) has no price excluding VAT in a store with net prices"))
+            if let unitNet = line.unitPriceExclTax {
+                netBeforeDiscount = (unitNet * line.quantity).roundedToPennies
+            } else if line.rowDiscount == 0 {
+                // Without a discount the VAT before it is the VAT charged.
+                netBeforeDiscount = line.rowTotalInclTax - line.rowVAT
+            } else {
+                // Per-row rounding leaves one penny value whose VAT gives row_total_incl_tax; if the store
+                // rounds otherwise and this is a penny out, the order's total check holds it.
+                netBeforeDiscount = (line.rowTotalInclTax * 100 / (100 + rate)).roundedToPennies
             }
-            netBeforeDiscount = (unitNet * line.quantity).roundedToPennies
             gross = netBeforeDiscount - line.rowDiscount + line.rowVAT
         }
-        return .success(ChargedRow(description: line.name, item: mapping.item(sku: line.sku), quantity: line.quantity,
-                                   vat: .rate(rate), gross: gross, vatAmount: line.rowVAT,
-                                   netBeforeDiscount: netBeforeDiscount, discount: line.rowDiscount))
+        return ChargedRow(description: line.name, item: mapping.item(sku: line.sku), quantity: line.quantity,
+                          vat: .rate(rate), gross: gross, vatAmount: line.rowVAT,
+                          netBeforeDiscount: netBeforeDiscount, discount: line.rowDiscount)
     }
 
     // MARK: - Credit memos
@@ -257,11 +257,11 @@ public struct DocumentBuilder: Sendable {
             }
             var detail: [(key: String, value: JSONValue)] = [("ItemRef", line.row.item.json)]
             var quickBooksAmount = line.amount
-            if let (quantity, unitPrice) = Self.quantityAndUnitPrice(amount: line.amount, quantity: line.row.quantity) {
-                detail.append(("Qty", .number(quantity.jsonText)))
-                detail.append(("UnitPrice", .number(unitPrice.jsonText)))
+            if let split = Self.quantityAndUnitPrice(amount: line.amount, quantity: line.row.quantity) {
+                detail.append(("Qty", .number(split.quantity.jsonText)))
+                detail.append(("UnitPrice", .number(split.unitPrice.jsonText)))
                 // QuickBooks keeps Amount = round(Qty × UnitPrice, 2) (else error 6070).
-                quickBooksAmount = (quantity * unitPrice).roundedToPennies
+                quickBooksAmount = (split.quantity * split.unitPrice).roundedToPennies
             }
             detail.append(("TaxCodeRef", taxCode.json))
             quickBooksAmounts.append((line.row.vat, quickBooksAmount))
@@ -318,7 +318,7 @@ public struct DocumentBuilder: Sendable {
 
     /// `Qty` and a `UnitPrice` of at most seven decimals whose product rounds to `amount`; a
     /// line whose amount cannot be split so is sent as one unit at the amount. Nil for a line without quantity.
-    static func quantityAndUnitPrice(amount: Decimal, quantity: Decimal?) -> (Decimal, Decimal)? {
+    static func quantityAndUnitPrice(amount: Decimal, quantity: Decimal?) -> (quantity: Decimal, unitPrice: Decimal)? {
         guard let quantity else { return nil }
         if quantity > 0 {
             let unitPrice = (amount / quantity).rounded(toPlaces: unitPricePlaces)
