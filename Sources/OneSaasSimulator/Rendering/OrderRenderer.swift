@@ -60,10 +60,12 @@ struct OrderRenderer {
     }
 
     /// The extension divides the row discount by the quantity in PHP floats: 1.00 over 3 units
-    /// arrives as 0.3333333333333333, so a client cannot get the exact row discount back from it.
+    /// arrives as 0.3333333333333333; the row's discount is that × quantity, rounded to the penny.
+    /// Without quirks the quotient is the double nearest the exact one, so a quotient with few
+    /// decimals prints without noise; realistic stores divide twice, as PHP does, and can leak noise.
     private func perUnitDiscountText(_ discountPence: Int, quantity: Int) -> String {
         if quirks == .realistic { return PHPFloat.text(Double(discountPence) / 100 / Double(quantity)) }
-        return PHPFloat.text(Double(Money.roundedDivision(discountPence, quantity)) / 100)
+        return PHPFloat.text(Double(discountPence) / Double(100 * quantity))
     }
 
     static let productNotFound: JSONValue = .object([
