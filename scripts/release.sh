@@ -20,6 +20,21 @@ SYSROOT=$(realpath -m "${SYSROOT:-.local/sysroot-bullseye}")
 
 scripts/make-sysroot.sh build "$SYSROOT" >&2
 
+# With -sdk, swiftc looks for the Swift runtime (swiftrt.o, the static archives) inside the SDK,
+# as in a Swift SDK bundle: point the root at this toolchain's, re-pointed on every build so a
+# new toolchain is picked up.
+toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v "$SWIFT")")")")
+for dir in swift swift_static; do
+    [ -d "$toolchain/lib/$dir" ] || { echo "error: $toolchain/lib/$dir is missing: is $SWIFT a Swift toolchain?" >&2; exit 1; }
+    ln -sfn "$toolchain/lib/$dir" "$SYSROOT/usr/lib/$dir"
+done
+
+# The Swift runtime calls std::__throw_bad_array_new_length, which only GCC 11's libstdc++ has
+# (GLIBCXX_3.4.29): define it inside the binaries instead (packaging/compat explains).
+compat="$SCRATCH/compat/throw_bad_array_new_length.o"
+mkdir -p "$(dirname "$compat")"
+"$toolchain/bin/clang++" --sysroot="$SYSROOT" -O2 -fPIC -c packaging/compat/throw_bad_array_new_length.cpp -o "$compat"
+
 # Connector/C's headers and link flags from the root's own libmariadb.pc, with the root put in
 # front of its paths; the build machine's pkg-config files are not searched at all.
 export PKG_CONFIG_SYSROOT_DIR=$SYSROOT
@@ -33,6 +48,7 @@ flags=(
     -Xswiftc -sdk -Xswiftc "$SYSROOT"
     -Xcc --sysroot="$SYSROOT"
     -Xlinker --sysroot="$SYSROOT"
+    -Xlinker "$compat"
 )
 echo "Building release against $SYSROOT (glibc $(ls "$SYSROOT"/usr/lib/x86_64-linux-gnu/libc-*.so | sed -E 's/.*libc-([0-9.]+)\.so/\1/'))" >&2
 $SWIFT build "${flags[@]}" >&2
