@@ -8,7 +8,7 @@
 #   release  (make release) debootstrap, to make the Debian 11 root the release links against
 #            (Connector/C's headers come from that root), and binutils; no MariaDB server
 #   check    (make release-check) release's, plus the MariaDB server for the sync in the chroot
-#   rpm      (make rpm) check's, plus rpmbuild
+#   rpm      (make rpm) check's, plus rpmbuild, cpio and systemd-analyze (to verify the units)
 set -euo pipefail
 
 mode=${1:-test}
@@ -35,7 +35,12 @@ case "$mode" in
         need_release
         need "the MariaDB server and client" "$have_server && { command -v mariadb || command -v mysql; }" \
             "mariadb-server mariadb-client" "mariadb-server mariadb"
-        [ "$mode" = check ] || need rpmbuild 'command -v rpmbuild' rpm rpm-build
+        if [ "$mode" = rpm ]; then
+            need rpmbuild 'command -v rpmbuild' rpm rpm-build
+            # The units are checked as the package installs them (scripts/verify-units.sh).
+            need "rpm2cpio, cpio and systemd-analyze" 'command -v rpm2cpio && command -v cpio && command -v systemd-analyze' \
+                "rpm cpio systemd" "rpm cpio systemd"
+        fi
         ;;
     *)
         echo "usage: $0 [test|release|check|rpm]" >&2

@@ -78,4 +78,5 @@ if [ -n "$unexpected" ]; then
     exit 1
 fi
 echo "every requirement is provided by Rocky Linux 9 (glibc, libstdc++, libgcc, zlib, mariadb-connector-c, shadow-utils, bash)"
+scripts/verify-units.sh "$rpm_file"
 echo "$rpm_file"
