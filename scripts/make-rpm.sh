@@ -71,7 +71,7 @@ unexpected=$(echo "$requires" | grep -vE \
     -e '^libz\.so\.1(\((ZLIB_[0-9.]+)?\))?\(64bit\)$' \
     -e '^libmariadb\.so\.3(\((libmariadb_3|libmysqlclient_18)?\))?\(64bit\)$' \
     -e '^(mariadb-connector-c|shadow-utils|/bin/sh|/usr/bin/sh|rtld\(GNU_HASH\))$' \
-    -e '^rpmlib\(' || true)
+    -e '^rpmlib\(' -e '^config\(synclet\) = ' || true)
 if [ -n "$unexpected" ]; then
     echo "error: the package requires what Rocky 9 may not provide:" >&2
     echo "$unexpected" | sed 's/^/  /' >&2

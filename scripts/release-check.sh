@@ -89,7 +89,7 @@ cleanup() {
     scripts/simulator.sh stop "$sim_dir" >/dev/null 2>&1 || true
     scripts/mariadb-private.sh stop "$db_dir" >/dev/null 2>&1 || true
     local i
-    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}" || true; done
+    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -R "${mounted[$i]}" 2>/dev/null || umount -Rl "${mounted[$i]}" || true; done
     rm -rf "$sim_dir" "$install_dir" "$ROOT/tmp/synclet-check"
 }
 trap cleanup EXIT
@@ -97,7 +97,9 @@ trap cleanup EXIT
 for fs in proc dev; do
     mountpoint -q "$ROOT/$fs" || { mount --rbind "/$fs" "$ROOT/$fs" && mount --make-rslave "$ROOT/$fs" && mounted+=("$ROOT/$fs"); }
 done
-in_chroot() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp "$@"; }
+# A clean environment; the settings come from a .env in the working directory, as on a server,
+# so no password is on a command line.
+in_chroot() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp /bin/sh -c 'cd /tmp/synclet-check && exec "$0" "$@"' "$@"; }
 
 version=$(in_chroot /opt/synclet/bin/synclet --version) || fail "synclet --version did not run in the chroot"
 echo "synclet --version: $version"
@@ -107,23 +109,30 @@ echo "synclet --version: $version"
 scripts/simulator.sh start "$BIN" "$SIM_PORT" "$ORDERS" "$sim_dir"
 scripts/mariadb-private.sh start "$db_dir"
 eval "$(scripts/mariadb-private.sh env "$db_dir")"
-settings=(
-    MAGENTO_BASE_URL="http://127.0.0.1:$SIM_PORT/onesaas_connect/index/index" MAGENTO_ACCESS_KEY=sim-access-key
-    INITIAL_SYNC_DATE="2025-01-01 00:00:00" SYNCLET_STAGING_DIR=/tmp/synclet-check/staging
-    SYNCLET_PIPELINE=/opt/synclet/pipeline.yaml
-    DB_HOST=127.0.0.1 DB_PORT="$DB_PORT" DB_USER="$DB_USER" DB_PASSWORD="$DB_PASSWORD" DB_NAME="$DB_NAME"
-)
+umask 077
+cat >"$ROOT/tmp/synclet-check/.env" <<SETTINGS
+MAGENTO_BASE_URL=http://127.0.0.1:$SIM_PORT/onesaas_connect/index/index
+MAGENTO_ACCESS_KEY=sim-access-key
+INITIAL_SYNC_DATE="2025-01-01 00:00:00"
+SYNCLET_STAGING_DIR=/tmp/synclet-check/staging
+SYNCLET_PIPELINE=/opt/synclet/pipeline.yaml
+DB_HOST=127.0.0.1
+DB_PORT=$DB_PORT
+DB_USER=$DB_USER
+DB_PASSWORD=$DB_PASSWORD
+DB_NAME=$DB_NAME
+SETTINGS
+umask 022
 # A clean database each time, so the count below is this run's.
-mariadb_client=$(command -v mariadb || command -v mysql)
-"$mariadb_client" --protocol=TCP -h 127.0.0.1 -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} \
-    -e "DROP DATABASE IF EXISTS \`$DB_NAME\`; CREATE DATABASE \`$DB_NAME\`"
-in_chroot "${settings[@]}" /opt/synclet/bin/synclet init --quiet || fail "synclet init failed in the chroot"
-in_chroot "${settings[@]}" /opt/synclet/bin/synclet sync || fail "synclet sync failed in the chroot"
-loaded=$("$mariadb_client" --protocol=TCP -h 127.0.0.1 -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} \
-    -N -B -e "SELECT COUNT(*) FROM \`$DB_NAME\`.orders")
+export MYSQL_PWD=$DB_PASSWORD
+sql() { "$(command -v mariadb || command -v mysql)" --protocol=TCP -h 127.0.0.1 -P "$DB_PORT" -u "$DB_USER" -N -B -e "$1"; }
+sql "DROP DATABASE IF EXISTS \`$DB_NAME\`; CREATE DATABASE \`$DB_NAME\`"
+in_chroot /opt/synclet/bin/synclet init --quiet || fail "synclet init failed in the chroot"
+in_chroot /opt/synclet/bin/synclet sync || fail "synclet sync failed in the chroot"
+loaded=$(sql "SELECT COUNT(*) FROM \`$DB_NAME\`.orders")
 echo "orders in the database after the sync in the chroot: $loaded (the simulated store has $ORDERS, a few of them rejected on purpose)"
 [ "$loaded" -gt 0 ] && [ "$loaded" -le "$ORDERS" ] || fail "the sync in the chroot loaded $loaded orders"
-in_chroot "${settings[@]}" /opt/synclet/bin/synclet status | tail -n 15
+in_chroot /opt/synclet/bin/synclet status | tail -n 15
 
 commit=$(cat "$BIN/BUILD_COMMIT" 2>/dev/null || echo unknown)
 echo "passed $commit $(sha256sum "$BIN/synclet" | cut -d' ' -f1)" >"$BIN/RELEASE_CHECK"
