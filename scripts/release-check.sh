@@ -130,7 +130,7 @@ sql "DROP DATABASE IF EXISTS \`$DB_NAME\`; CREATE DATABASE \`$DB_NAME\`"
 in_chroot /opt/synclet/bin/synclet init --quiet || fail "synclet init failed in the chroot"
 in_chroot /opt/synclet/bin/synclet sync || fail "synclet sync failed in the chroot"
 loaded=$(sql "SELECT COUNT(*) FROM \`$DB_NAME\`.orders")
-echo "orders in the database after the sync in the chroot: $loaded (the simulated store has $ORDERS, a few of them rejected on purpose)"
+echo "orders in the database after the sync in the chroot: $loaded (the simulated store has $ORDERS; its quirks make it drop a few)"
 [ "$loaded" -gt 0 ] && [ "$loaded" -le "$ORDERS" ] || fail "the sync in the chroot loaded $loaded orders"
 in_chroot /opt/synclet/bin/synclet status | tail -n 15
 
