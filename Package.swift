@@ -70,5 +70,5 @@ let package = Package(
         // Rebuilds simulated stores as QuickBooks documents: the simulator's generator drives the document builder.
         .testTarget(name: "QuickBooksTests", dependencies: ["SyncletCore", "OneSaasSimulator"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

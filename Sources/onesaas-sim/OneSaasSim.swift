@@ -124,8 +124,8 @@ struct OneSaasSim: ParsableCommand {
         let server = SimulatorServer(configuration: makeConfiguration())
         let boundPort = try server.start()
         if let portFile { try writeAtomically(String(boundPort) + "\n", to: portFile) }
-        print("onesaas-sim listening on http://\(host):\(boundPort)/onesaas_connect/index/index")
-        fflush(stdout)
+        // Written unbuffered, so a script waiting for this line sees it at once.
+        FileHandle.standardOutput.write(Data("onesaas-sim listening on http://\(host):\(boundPort)/onesaas_connect/index/index\n".utf8))
         let signalSources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

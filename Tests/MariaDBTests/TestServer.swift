@@ -51,7 +51,8 @@ enum TestServer {
 /// Base class: one database per test class, created before its first test and dropped after
 /// the last; `db` is a fresh connection to it for every test.
 class MariaDBTestCase: XCTestCase {
-    private static var databases: [ObjectIdentifier: Result<String, Error>] = [:]
+    /// Guarded by `lock`.
+    nonisolated(unsafe) private static var databases: [ObjectIdentifier: Result<String, Error>] = [:]
     private static let lock = NSLock()
 
     var db: MariaDBConnection!

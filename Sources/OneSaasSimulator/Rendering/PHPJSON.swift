@@ -6,7 +6,7 @@
 /// ```swift
 /// let value: JSONValue = .object([("Total", .string("119.9000")), ("Discounts", .number("12.5"))])
 /// ```
-public indirect enum JSONValue: Equatable {
+public indirect enum JSONValue: Equatable, Sendable {
     case string(String)
     case number(String)
     case bool(Bool)
@@ -15,7 +15,7 @@ public indirect enum JSONValue: Equatable {
     case object([Member])
 
     /// One key and value of an object; keys may repeat or hold any text, as in PHP arrays.
-    public struct Member: Equatable {
+    public struct Member: Equatable, Sendable {
         public var key: String
         public var value: JSONValue
 

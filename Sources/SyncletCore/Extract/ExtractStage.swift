@@ -6,7 +6,7 @@ import Foundation
 /// with its size and SHA-256 recorded in `run.json` only once the file is complete. A resumed
 /// run starts at the first page not yet staged. Paging ends only at the answer `""`; what else
 /// may end it (an empty or short page, a store that ignores `Page`) is judged by `PagingGuard`.
-public struct ExtractStage {
+public struct ExtractStage: Sendable {
     public let run: StagedRun
     public let client: OneSaasClient
     public let concurrency: Int

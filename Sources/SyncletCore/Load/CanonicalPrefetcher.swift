@@ -7,7 +7,8 @@ import Foundation
 /// let pages = CanonicalPrefetcher(run: run, pages: [0, 1, 2])
 /// while let orders = try pages.next() { ... }
 /// ```
-final class CanonicalPrefetcher {
+/// Every mutable property is read and written only under `condition`, hence `@unchecked Sendable`.
+final class CanonicalPrefetcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [Result<[CanonicalOrder], Error>] = []
     private var finished = false

@@ -3,7 +3,7 @@
 /// Classifying a body is the only place that decides whether an answer is real data: `extract`
 /// classifies before it stages anything, and `transform` classifies the staged bytes again, so a
 /// body that is not a valid answer never reaches `canonical/`.
-public enum PageResponse: Equatable {
+public enum PageResponse: Equatable, Sendable {
     /// The body `""`: no page past this one.
     case endOfData
     /// `{"OneSaas Version": ..., "Orders": [...]}`.
@@ -116,7 +116,7 @@ public enum PageResponse: Equatable {
 }
 
 /// One page of orders: its elements (when kept) and how many of each kind it holds.
-public struct OrdersPage: Equatable {
+public struct OrdersPage: Equatable, Sendable {
     public var extensionVersion: String?
     public var elements: [OrderElement]
     public var orderCount = 0
@@ -147,7 +147,7 @@ public struct OrdersPage: Equatable {
 }
 
 /// An element of `Orders`.
-public enum OrderElement: Equatable {
+public enum OrderElement: Equatable, Sendable {
     /// `""`: the extension dropped an order that has neither address; it cannot be read.
     case dropped
     case order(JSONValue, rawJSON: String)

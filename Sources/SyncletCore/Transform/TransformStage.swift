@@ -6,7 +6,7 @@ import Foundation
 /// `canonical/page-NNNNNN.jsonl` is written atomically per page. An order that cannot be
 /// accepted goes to `rejects.ndjson` with its page, position, reason and original JSON; it never
 /// stops the run. Running it again gives the same files.
-public struct TransformStage {
+public struct TransformStage: Sendable {
     public let run: StagedRun
     public let log: Log
 
@@ -34,7 +34,9 @@ public struct TransformStage {
         while next < extract.pages.count {
             let chunk = Array(extract.pages[next..<min(next + workers, extract.pages.count)])
             var outcomes = [Result<PageOutcome, Error>?](repeating: nil, count: chunk.count)
-            outcomes.withUnsafeMutableBufferPointer { slots in
+            outcomes.withUnsafeMutableBufferPointer { buffer in
+                // Each iteration writes only its own slot, so the writes never overlap.
+                nonisolated(unsafe) let slots = buffer
                 DispatchQueue.concurrentPerform(iterations: chunk.count) { index in
                     slots[index] = Result { try transform(chunk[index]) }
                 }
