@@ -11,6 +11,7 @@ public struct PipelineConfiguration: Codable, Sendable {
     public var watermark = Watermark()
     public var load = Load()
     public var retention = Retention()
+    public var locking = Locking()
 
     public struct Stage: Codable, Sendable {
         public var name: StageName
@@ -19,11 +20,19 @@ public struct PipelineConfiguration: Codable, Sendable {
         public var arguments: [String] = []
         /// How many more times a failed stage is started again within one sync.
         public var retries: Int = 1
-        public var timeoutSeconds: Int = 3600
+        public var timeoutSeconds: Int
+
+        /// Extract's default is long enough for the first sync of a big store on a slow endpoint
+        /// (README, "Timeouts"); its requests have their own timeouts, so a hang is caught anyway.
+        /// Transform and load handle thousands of orders a second: an hour means they are stuck.
+        public static func defaultTimeoutSeconds(_ name: StageName) -> Int {
+            name == .extract ? 14_400 : 3600
+        }
 
         public init(name: StageName) {
             self.name = name
             self.executable = name.rawValue
+            self.timeoutSeconds = Self.defaultTimeoutSeconds(name)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -37,7 +46,7 @@ public struct PipelineConfiguration: Codable, Sendable {
             executable = try container.decodeIfPresent(String.self, forKey: .executable) ?? name.rawValue
             arguments = try container.decodeIfPresent([String].self, forKey: .arguments) ?? []
             retries = try container.decodeIfPresent(Int.self, forKey: .retries) ?? 1
-            timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 3600
+            timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds(name)
         }
     }
 
@@ -112,9 +121,29 @@ public struct PipelineConfiguration: Codable, Sendable {
         }
     }
 
+    public struct Locking: Codable, Sendable {
+        /// A sync finding the lock held for longer than this fails with exit code 5 instead of
+        /// giving way with 4. Unset: the longest a sync may run under the stages' timeouts, plus
+        /// an hour (`staleAfterSeconds(for:)`).
+        public var staleAfterSeconds: Int?
+        enum CodingKeys: String, CodingKey { case staleAfterSeconds = "stale_after_seconds" }
+        public init() {}
+
+        /// The age past which a held lock is a hung sync, for this pipeline.
+        public func staleAfterSeconds(for pipeline: PipelineConfiguration) -> Int {
+            staleAfterSeconds ?? pipeline.longestSyncSeconds + 3600
+        }
+    }
+
+    /// The longest a sync may run before the stages' own timeouts stop it: every stage's
+    /// `timeout_seconds × (retries + 1)`. systemd's `TimeoutStartSec` should be at least this.
+    public var longestSyncSeconds: Int {
+        stages.reduce(0) { $0 + $1.timeoutSeconds * ($1.retries + 1) }
+    }
+
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case stages, http, watermark, load, retention }
+    enum CodingKeys: String, CodingKey { case stages, http, watermark, load, retention, locking }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -123,6 +152,7 @@ public struct PipelineConfiguration: Codable, Sendable {
         watermark = try c.decodeIfPresent(Watermark.self, forKey: .watermark) ?? Watermark()
         load = try c.decodeIfPresent(Load.self, forKey: .load) ?? Load()
         retention = try c.decodeIfPresent(Retention.self, forKey: .retention) ?? Retention()
+        locking = try c.decodeIfPresent(Locking.self, forKey: .locking) ?? Locking()
     }
 
     /// Parses YAML text; errors name the file and the problem.
@@ -139,6 +169,9 @@ public struct PipelineConfiguration: Codable, Sendable {
         }
         guard configuration.http.concurrency >= 1, configuration.load.batchSize >= 1 else {
             throw ConfigurationError(variable: path, problem: "http.concurrency and load.batch_size must be at least 1")
+        }
+        if let stale = configuration.locking.staleAfterSeconds, stale < 1 {
+            throw ConfigurationError(variable: path, problem: "locking.stale_after_seconds must be at least 1, got \(stale)")
         }
         return configuration
     }
