@@ -191,7 +191,9 @@ final class PipelineConfigurationTests: XCTestCase {
         XCTAssertEqual(parsed.stages.map(\.name), [.extract, .transform, .load])
         XCTAssertEqual(parsed.stages.map(\.executable), ["extract", "transform", "load"])
         XCTAssertEqual(parsed.stages.map(\.retries), defaults.stages.map(\.retries))
-        XCTAssertEqual(parsed.stages.map(\.timeoutSeconds), [3600, 3600, 3600])
+        XCTAssertEqual(parsed.stages.map(\.timeoutSeconds), [14_400, 3600, 3600])
+        XCTAssertEqual(parsed.stages.map(\.timeoutSeconds), defaults.stages.map(\.timeoutSeconds))
+        XCTAssertNil(parsed.locking.staleAfterSeconds)
         XCTAssertEqual(parsed.http.connectTimeoutSeconds, defaults.http.connectTimeoutSeconds)
         XCTAssertEqual(parsed.http.readTimeoutSeconds, defaults.http.readTimeoutSeconds)
         XCTAssertEqual(parsed.http.retries, defaults.http.retries)
@@ -211,6 +213,20 @@ final class PipelineConfigurationTests: XCTestCase {
         XCTAssertEqual(parsed.http.retries, 4)
         XCTAssertEqual(parsed.load.batchSize, 50)
         XCTAssertEqual(parsed.stages.map(\.name), [.extract, .transform, .load])
+    }
+
+    func testTheDefaultTimeoutsAllowTwelveHoursAndALockIsStaleAnHourAfterThat() throws {
+        let defaults = PipelineConfiguration()
+        // extract 4 h x 2 tries, transform and load 1 h x 2 tries: what TimeoutStartSec must allow.
+        XCTAssertEqual(defaults.longestSyncSeconds, 12 * 3600)
+        XCTAssertEqual(defaults.locking.staleAfterSeconds(for: defaults), 13 * 3600)
+        let raised = try PipelineConfiguration.parse("stages:\n  - name: extract\n    timeout_seconds: 28800\n    retries: 0\n  - name: transform\n  - name: load\n", path: "p.yaml")
+        XCTAssertEqual(raised.locking.staleAfterSeconds(for: raised), 8 * 3600 + 4 * 3600 + 3600, "follows the stages' timeouts")
+        let explicit = try PipelineConfiguration.parse("locking:\n  stale_after_seconds: 7200\n", path: "p.yaml")
+        XCTAssertEqual(explicit.locking.staleAfterSeconds(for: explicit), 7200)
+        XCTAssertThrowsError(try PipelineConfiguration.parse("locking:\n  stale_after_seconds: 0\n", path: "p.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("locking.stale_after_seconds must be at least 1"), "\(error)")
+        }
     }
 
     func testStagesOutOfOrderAreRejectedNamingTheFile() {
