@@ -209,7 +209,7 @@ extension Synclet {
                     }
                 }
                 let lock = try RunLock.acquire(staging: environment.staging,
-                                               staleAfterSeconds: environment.pipeline.locking.staleAfterSeconds(for: environment.pipeline))
+                                               staleAfterSeconds: environment.pipeline.locking.staleLimitSeconds(for: environment.pipeline))
                 defer { withExtendedLifetime(lock) {} }
                 let connection = try database.connectWithCurrentSchema()
                 defer { connection.close() }
@@ -236,7 +236,7 @@ extension Synclet {
         func run() async throws {
             await CommandEnvironment.run("synclet prune", verbose: common.verbose, quiet: common.quiet) { environment in
                 let lock = try RunLock.acquire(staging: environment.staging,
-                                               staleAfterSeconds: environment.pipeline.locking.staleAfterSeconds(for: environment.pipeline))
+                                               staleAfterSeconds: environment.pipeline.locking.staleLimitSeconds(for: environment.pipeline))
                 defer { withExtendedLifetime(lock) {} }
                 let removed = RetentionPolicy(staging: environment.staging, keepDays: days ?? environment.pipeline.retention.keepLoadedRunsDays, log: environment.log)
                     .prune(includingAbandoned: abandoned)

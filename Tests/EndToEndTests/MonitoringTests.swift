@@ -157,7 +157,8 @@ final class MonitoringTests: XCTestCase {
 
         let normal = try harness.run("synclet", ["sync"])
         XCTAssertEqual(normal.exitCode, 4, normal.output)
-        XCTAssertTrue(normal.stderr.contains("another sync is running (process \(first.processIdentifier)"), normal.stderr)
+        XCTAssertTrue(normal.stderr.contains("another sync is running (process "), normal.stderr)
+        XCTAssertTrue(normal.stderr.contains(", held since "), normal.stderr)
 
         let strict = harness.workDirectory + "/strict.yaml"
         try (Harness.fastPipeline + "\nlocking:\n  stale_after_seconds: 1\n").write(toFile: strict, atomically: true, encoding: .utf8)
@@ -190,9 +191,10 @@ final class MonitoringTests: XCTestCase {
         XCTAssertFalse(journal.stderr.contains("wrong-key"), "the key is never printed")
 
         // A stderr that is not the journal named (redirected to a file in the unit) stays plain.
-        let plain = try runWithStderrAsJournal(["status"], environment: [:], journalStream: "1:1")
-        XCTAssertEqual(plain.exitCode, 0, plain.stderr)
-        XCTAssertFalse(plain.stderr.contains("<6>"), plain.stderr)
+        let plain = try runWithStderrAsJournal(["sync"], environment: ["MAGENTO_ACCESS_KEY": "wrong-key"], journalStream: "1:1")
+        XCTAssertEqual(plain.exitCode, 3, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("<6>") || plain.stderr.contains("<3>"), plain.stderr)
+        XCTAssertNotNil(timestamp.firstMatch(in: plain.stderr, range: NSRange(plain.stderr.startIndex..., in: plain.stderr)), plain.stderr)
     }
 
     /// Runs synclet with stderr in a file and `JOURNAL_STREAM` naming that file, as systemd does

@@ -75,7 +75,7 @@ public struct CommandEnvironment: Sendable {
     /// that signal, so systemd or the shell sees the stop it asked for.
     private static func report(_ error: Error, command: String, log: Log) -> Int32 {
         log.fatal(command: command, "\(error)")
-        if let interrupted = error as? SyncInterrupted { StopSignals.exit(by: interrupted.signal) }
+        if let interrupted = error as? SyncInterrupted { StopSignals.end(by: interrupted.signal) }
         return SyncletExitCode(for: error).rawValue
     }
 
@@ -84,7 +84,7 @@ public struct CommandEnvironment: Sendable {
     /// stage run alone takes it itself. Under a runner the stage also asks to die with it.
     public func lockUnlessHeldByRunner(stage: StageName, run runId: String?) throws -> RunLock {
         guard let runner = settings.values[RunLock.heldByParentVariable].flatMap({ Int32($0) }) else {
-            let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleAfterSeconds(for: pipeline))
+            let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleLimitSeconds(for: pipeline))
             lock.describe(run: runId, stage: stage)
             return lock
         }

@@ -124,13 +124,13 @@ public struct PipelineConfiguration: Codable, Sendable {
     public struct Locking: Codable, Sendable {
         /// A sync finding the lock held for longer than this fails with exit code 5 instead of
         /// giving way with 4. Unset: the longest a sync may run under the stages' timeouts, plus
-        /// an hour (`staleAfterSeconds(for:)`).
+        /// an hour (`staleLimitSeconds(for:)`).
         public var staleAfterSeconds: Int?
         enum CodingKeys: String, CodingKey { case staleAfterSeconds = "stale_after_seconds" }
         public init() {}
 
         /// The age past which a held lock is a hung sync, for this pipeline.
-        public func staleAfterSeconds(for pipeline: PipelineConfiguration) -> Int {
+        public func staleLimitSeconds(for pipeline: PipelineConfiguration) -> Int {
             staleAfterSeconds ?? pipeline.longestSyncSeconds + 3600
         }
     }

@@ -34,9 +34,9 @@ public enum StopSignals {
     }
 
     /// Ends the process by `signal`, so systemd or the shell sees the stop it asked for.
-    public static func exit(by signal: Int32) -> Never {
+    public static func end(by signal: Int32) -> Never {
         synclet_exit_by_signal(signal)
-        Foundation.exit(128 + signal)
+        exit(128 + signal)
     }
 }
 

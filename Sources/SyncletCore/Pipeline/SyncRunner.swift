@@ -36,7 +36,7 @@ public struct SyncRunner {
         StopSignals.catchThem()
         let magento = try settings.magento()
         let database = Database(settings: try settings.database())
-        let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleAfterSeconds(for: pipeline))
+        let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleLimitSeconds(for: pipeline))
         defer { withExtendedLifetime(lock) {} }
         let planner = RunPlanner(staging: staging, magento: magento)
 

@@ -36,7 +36,7 @@ public final class RunLock: @unchecked Sendable {
     private static let heldSinceMarker = ", held since "
 
     /// The time a holder wrote after `held since`, or nil for a file without one.
-    static func heldSince(in content: String) -> UTCTime? {
+    static func timeHeldSince(in content: String) -> UTCTime? {
         guard let range = content.range(of: heldSinceMarker, options: .backwards) else { return nil }
         return UTCTime(parsing: content[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -63,7 +63,7 @@ public final class RunLock: @unchecked Sendable {
         // The sync's age is the runner's: keep the time it wrote.
         var buffer = [UInt8](repeating: 0, count: 512)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        let since = count > 0 ? heldSince(in: String(decoding: buffer[0..<count], as: UTF8.self)) : nil
+        let since = count > 0 ? timeHeldSince(in: String(decoding: buffer[0..<count], as: UTF8.self)) : nil
         return RunLock(descriptor: descriptor, path: lockPath, isInherited: true, heldSince: since ?? .now())
     }
 
@@ -80,7 +80,7 @@ public final class RunLock: @unchecked Sendable {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
             let described = holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown"
-            if let staleAfterSeconds, let since = holder.flatMap(heldSince(in:)),
+            if let staleAfterSeconds, let since = holder.flatMap(timeHeldSince(in:)),
                now.secondsSince1970 - since.secondsSince1970 > Int64(staleAfterSeconds) {
                 throw LockHeldTooLong(path: path, holder: described, seconds: now.secondsSince1970 - since.secondsSince1970,
                                       limit: staleAfterSeconds)
