@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -66,6 +67,8 @@ let package = Package(
         .testTarget(name: "OneSaasSimulatorTests", dependencies: ["OneSaasSimulator"]),
         .testTarget(name: "SyncletCoreTests", dependencies: ["SyncletCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncletCore", "MariaDB"]),
+        // Rebuilds simulated stores as QuickBooks documents: the simulator's generator drives the document builder.
+        .testTarget(name: "QuickBooksTests", dependencies: ["SyncletCore", "OneSaasSimulator"]),
     ],
     swiftLanguageModes: [.v5]
 )

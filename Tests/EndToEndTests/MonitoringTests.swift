@@ -164,7 +164,7 @@ final class MonitoringTests: XCTestCase {
         try (Harness.fastPipeline + "\nlocking:\n  stale_after_seconds: 1\n").write(toFile: strict, atomically: true, encoding: .utf8)
         Thread.sleep(forTimeInterval: 2.2)
         let stale = try harness.run("synclet", ["sync"], environment: ["SYNCLET_PIPELINE": strict])
-        XCTAssertEqual(stale.exitCode, 5, stale.output)
+        XCTAssertEqual(stale.exitCode, 6, stale.output)
         XCTAssertTrue(stale.stderr.contains("has been held for"), stale.stderr)
         XCTAssertTrue(stale.stderr.contains("locking.stale_after_seconds (1)"), stale.stderr)
         XCTAssertTrue(first.isRunning, "the holder is left alone")

@@ -13,7 +13,7 @@ public enum SyncletExitCode: Int32, Sendable {
     /// Another sync holds the lock.
     case locked = 4
     /// Another sync has held the lock for longer than `locking.stale_after_seconds`: hung.
-    case lockHeldTooLong = 5
+    case lockHeldTooLong = 6
 
     /// The code an error ends a command with.
     public init(for error: Error) {
@@ -35,7 +35,7 @@ public enum SyncletExitCode: Int32, Sendable {
           2  configuration error (a variable, .env or pipeline.yaml), or a database schema that needs `synclet init`
           3  the store rejected the access key (or the request)
           4  another sync holds the lock
-          5  another sync has held the lock longer than locking.stale_after_seconds (hung?)
+          6  another sync has held the lock longer than locking.stale_after_seconds (hung?)
         """
 }
 

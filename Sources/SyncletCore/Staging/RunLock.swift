@@ -108,7 +108,7 @@ public final class RunLock: @unchecked Sendable {
 }
 
 /// The sync lock has been held for longer than `locking.stale_after_seconds`: the sync holding
-/// it is most likely hung. Exit code 5, so a timer's failure unit fires instead of each start
+/// it is most likely hung. Exit code 6, so a timer's failure unit fires instead of each start
 /// quietly giving way (exit code 4).
 public struct LockHeldTooLong: Error, CustomStringConvertible {
     public let path: String
