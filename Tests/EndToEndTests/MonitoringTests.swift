@@ -202,7 +202,7 @@ final class MonitoringTests: XCTestCase {
     private func runWithStderrAsJournal(_ arguments: [String], environment overrides: [String: String],
                                         journalStream: String? = nil) throws -> (exitCode: Int32, stderr: String) {
         let path = harness.workDirectory + "/journal-\(UUID().uuidString).err"
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         var info = stat()
         XCTAssertEqual(stat(path, &info), 0)
         let process = Process()

@@ -229,6 +229,44 @@ final class PipelineConfigurationTests: XCTestCase {
         }
     }
 
+    /// systemd's `TimeoutStartSec` in the shipped unit must let the longest sync the default
+    /// timeouts allow finish (or fail by its own stage timeout, whose message names the setting),
+    /// and must end it before the lock counts as stale, so a timer start never reports a sync
+    /// that systemd is about to stop as hung.
+    func testTheShippedServiceOutlastsTheLongestSyncAndStopsItBeforeTheLockIsStale() throws {
+        let repository = URL(fileURLWithPath: repositoryPipeline).deletingLastPathComponent()
+        let unit = try String(contentsOf: repository.appendingPathComponent("contrib/systemd/synclet.service"), encoding: .utf8)
+        let lines = unit.split(separator: "\n").filter { $0.hasPrefix("TimeoutStartSec=") }
+        XCTAssertEqual(lines.count, 1, "one TimeoutStartSec= in synclet.service")
+        let span = try XCTUnwrap(lines.first).dropFirst("TimeoutStartSec=".count)
+        let seconds = try XCTUnwrap(Self.systemdSeconds(String(span)), "cannot read TimeoutStartSec=\(span)")
+        let pipeline = try PipelineConfiguration.parse(String(contentsOfFile: repositoryPipeline, encoding: .utf8), path: repositoryPipeline)
+        XCTAssertGreaterThan(seconds, pipeline.longestSyncSeconds)
+        XCTAssertLessThan(seconds, pipeline.locking.staleLimitSeconds(for: pipeline))
+    }
+
+    /// A systemd time span such as `12h30min` or `45min 10s`, in seconds; nil for a unit it does not know.
+    private static func systemdSeconds(_ span: String) -> Int? {
+        let units = ["d": 86_400, "h": 3600, "min": 60, "m": 60, "s": 1]
+        var total = 0, number = "", unit = ""
+        func flush() -> Bool {
+            guard let value = Int(number) else { return false }
+            guard let factor = unit.isEmpty ? 1 : units[unit] else { return false }
+            total += value * factor
+            number = ""; unit = ""
+            return true
+        }
+        for character in span where character != " " {
+            if character.isNumber {
+                if !unit.isEmpty, !flush() { return nil }
+                number.append(character)
+            } else {
+                unit.append(character)
+            }
+        }
+        return flush() ? total : nil
+    }
+
     func testStagesOutOfOrderAreRejectedNamingTheFile() {
         let yaml = "stages:\n  - name: transform\n  - name: extract\n  - name: load\n"
         XCTAssertThrowsError(try PipelineConfiguration.parse(yaml, path: "/etc/synclet/pipeline.yaml")) { error in
