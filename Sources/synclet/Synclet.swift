@@ -117,17 +117,38 @@ extension Synclet {
         static let configuration = CommandConfiguration(
             abstract: "Show the last runs, the orders, the watermark, unfinished runs and orders needing a look.",
             discussion: """
+                Only reads (SELECT), so a monitoring database user with SELECT alone can run it. Every time is \
+                RFC 3339 in UTC (2026-11-25T12:00:00Z).
+
                 --json prints one object: {"orders": {"total", "unreconciled", "incomplete_lines", "rejected", "future_dated"}, \
-                "watermark", "dropped_by_store_in_last_run", "runs": [{"run_id", "type", "status", "stage", \
+                "watermark", "watermark_age_seconds", "last_success_at", "consecutive_failures", "running", \
+                "dropped_by_store_in_last_run", "runs": [{"run_id", "type", "status", "stage", \
                 "started_at", "finished_at", "seconds", "window_order_created_time", "window_last_updated_time", "pages", \
                 "received", "inserted", "updated", "unchanged", "stale", "rejected", "dropped", "unreconciled", \
                 "watermark_before", "watermark_after", "error"}], "unfinished_runs": [{"run_id", "stopped_at", "error"}]}.
+
+                --prometheus prints the same figures as node_exporter textfile gauges (synclet_last_success_timestamp_seconds, \
+                synclet_watermark_age_seconds, synclet_consecutive_failures, ...); with --output the file is written \
+                beside its target and renamed over it, mode 0644, so node_exporter never reads half of it.
+
+                Examples:
+                  synclet status --json
+                  synclet status --prometheus --output /var/lib/node_exporter/textfile_collector/synclet.prom
                 """)
         @Flag(help: "Print JSON for scripts and monitoring.") var json = false
+        @Flag(help: "Print the figures in node_exporter's textfile format.") var prometheus = false
+        @Option(help: ArgumentHelp("With --prometheus: write this file atomically instead of printing.", valueName: "path")) var output: String?
         @Flag(help: "List the orders that do not reconcile.") var unreconciled = false
         @Flag(help: "List the rejected orders with their reasons.") var rejects = false
         @Flag(help: "List the orders whose LastUpdatedDate lies in the future of when they were fetched.") var futureDated = false
         @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            if [json, prometheus, unreconciled, rejects, futureDated].filter({ $0 }).count > 1 {
+                throw ValidationError("choose one of --json, --prometheus, --unreconciled, --rejects, --future-dated")
+            }
+            if output != nil && !prometheus { throw ValidationError("--output goes with --prometheus") }
+        }
 
         func run() async throws {
             await CommandEnvironment.run("synclet status", verbose: common.verbose, quiet: common.quiet) { environment in
@@ -141,7 +162,13 @@ extension Synclet {
                     print(try OrderListing.futureDated.text(connection: connection))
                 } else {
                     let report = try StatusReport.gather(connection: connection, staging: environment.staging)
-                    print(json ? try report.json() : report.text())
+                    if prometheus, let output {
+                        try StagingFileSystem.writeAtomically(Array(report.prometheus().utf8), to: output, mode: 0o644)
+                    } else if prometheus {
+                        print(report.prometheus(), terminator: "")
+                    } else {
+                        print(json ? try report.json() : report.text())
+                    }
                 }
             }
         }
@@ -181,7 +208,8 @@ extension Synclet {
                         return
                     }
                 }
-                let lock = try RunLock.acquire(staging: environment.staging)
+                let lock = try RunLock.acquire(staging: environment.staging,
+                                               staleAfterSeconds: environment.pipeline.locking.staleLimitSeconds(for: environment.pipeline))
                 defer { withExtendedLifetime(lock) {} }
                 let connection = try database.connectWithCurrentSchema()
                 defer { connection.close() }
@@ -207,7 +235,8 @@ extension Synclet {
 
         func run() async throws {
             await CommandEnvironment.run("synclet prune", verbose: common.verbose, quiet: common.quiet) { environment in
-                let lock = try RunLock.acquire(staging: environment.staging)
+                let lock = try RunLock.acquire(staging: environment.staging,
+                                               staleAfterSeconds: environment.pipeline.locking.staleLimitSeconds(for: environment.pipeline))
                 defer { withExtendedLifetime(lock) {} }
                 let removed = RetentionPolicy(staging: environment.staging, keepDays: days ?? environment.pipeline.retention.keepLoadedRunsDays, log: environment.log)
                     .prune(includingAbandoned: abandoned)

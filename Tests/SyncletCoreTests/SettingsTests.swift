@@ -191,7 +191,9 @@ final class PipelineConfigurationTests: XCTestCase {
         XCTAssertEqual(parsed.stages.map(\.name), [.extract, .transform, .load])
         XCTAssertEqual(parsed.stages.map(\.executable), ["extract", "transform", "load"])
         XCTAssertEqual(parsed.stages.map(\.retries), defaults.stages.map(\.retries))
-        XCTAssertEqual(parsed.stages.map(\.timeoutSeconds), [3600, 3600, 3600])
+        XCTAssertEqual(parsed.stages.map(\.timeoutSeconds), [14_400, 3600, 3600])
+        XCTAssertEqual(parsed.stages.map(\.timeoutSeconds), defaults.stages.map(\.timeoutSeconds))
+        XCTAssertNil(parsed.locking.staleAfterSeconds)
         XCTAssertEqual(parsed.http.connectTimeoutSeconds, defaults.http.connectTimeoutSeconds)
         XCTAssertEqual(parsed.http.readTimeoutSeconds, defaults.http.readTimeoutSeconds)
         XCTAssertEqual(parsed.http.retries, defaults.http.retries)
@@ -211,6 +213,58 @@ final class PipelineConfigurationTests: XCTestCase {
         XCTAssertEqual(parsed.http.retries, 4)
         XCTAssertEqual(parsed.load.batchSize, 50)
         XCTAssertEqual(parsed.stages.map(\.name), [.extract, .transform, .load])
+    }
+
+    func testTheDefaultTimeoutsAllowTwelveHoursAndALockIsStaleAnHourAfterThat() throws {
+        let defaults = PipelineConfiguration()
+        // extract 4 h x 2 tries, transform and load 1 h x 2 tries: what TimeoutStartSec must allow.
+        XCTAssertEqual(defaults.longestSyncSeconds, 12 * 3600)
+        XCTAssertEqual(defaults.locking.staleLimitSeconds(for: defaults), 13 * 3600)
+        let raised = try PipelineConfiguration.parse("stages:\n  - name: extract\n    timeout_seconds: 28800\n    retries: 0\n  - name: transform\n  - name: load\n", path: "p.yaml")
+        XCTAssertEqual(raised.locking.staleLimitSeconds(for: raised), 8 * 3600 + 4 * 3600 + 3600, "follows the stages' timeouts")
+        let explicit = try PipelineConfiguration.parse("locking:\n  stale_after_seconds: 7200\n", path: "p.yaml")
+        XCTAssertEqual(explicit.locking.staleLimitSeconds(for: explicit), 7200)
+        XCTAssertThrowsError(try PipelineConfiguration.parse("locking:\n  stale_after_seconds: 0\n", path: "p.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("line 2: locking.stale_after_seconds must be a whole number from 1 to 2592000, got \"0\""), "\(error)")
+        }
+    }
+
+    /// systemd's `TimeoutStartSec` in the shipped unit must let the longest sync the default
+    /// timeouts allow finish (or fail by its own stage timeout, whose message names the setting),
+    /// and must end it before the lock counts as stale, so a timer start never reports a sync
+    /// that systemd is about to stop as hung.
+    func testTheShippedServiceOutlastsTheLongestSyncAndStopsItBeforeTheLockIsStale() throws {
+        let repository = URL(fileURLWithPath: repositoryPipeline).deletingLastPathComponent()
+        let unit = try String(contentsOf: repository.appendingPathComponent("contrib/systemd/synclet.service"), encoding: .utf8)
+        let lines = unit.split(separator: "\n").filter { $0.hasPrefix("TimeoutStartSec=") }
+        XCTAssertEqual(lines.count, 1, "one TimeoutStartSec= in synclet.service")
+        let span = try XCTUnwrap(lines.first).dropFirst("TimeoutStartSec=".count)
+        let seconds = try XCTUnwrap(Self.systemdSeconds(String(span)), "cannot read TimeoutStartSec=\(span)")
+        let pipeline = try PipelineConfiguration.parse(String(contentsOfFile: repositoryPipeline, encoding: .utf8), path: repositoryPipeline)
+        XCTAssertGreaterThan(seconds, pipeline.longestSyncSeconds)
+        XCTAssertLessThan(seconds, pipeline.locking.staleLimitSeconds(for: pipeline))
+    }
+
+    /// A systemd time span such as `12h30min` or `45min 10s`, in seconds; nil for a unit it does not know.
+    private static func systemdSeconds(_ span: String) -> Int? {
+        let units = ["d": 86_400, "h": 3600, "min": 60, "m": 60, "s": 1]
+        var total = 0, number = "", unit = ""
+        func flush() -> Bool {
+            guard let value = Int(number) else { return false }
+            guard let factor = unit.isEmpty ? 1 : units[unit] else { return false }
+            total += value * factor
+            number = ""; unit = ""
+            return true
+        }
+        for character in span where character != " " {
+            if character.isNumber {
+                if !unit.isEmpty, !flush() { return nil }
+                number.append(character)
+            } else {
+                unit.append(character)
+            }
+        }
+        return flush() ? total : nil
     }
 
     func testStagesOutOfOrderAreRejectedNamingTheFile() {

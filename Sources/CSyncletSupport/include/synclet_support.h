@@ -17,4 +17,17 @@ int synclet_die_with_parent(void);
 /// Returns 0 and stores the child's pid, or an errno value.
 int synclet_spawn(const char *path, char *const argv[], char *const envp[], int inherit_fd, int as_fd, pid_t *pid);
 
+/// Catches SIGTERM, SIGINT and SIGHUP (systemd stopping the service, Ctrl-C, a closed terminal):
+/// the handler only records the first signal, so `synclet sync` can stop its stage and record the
+/// run as interrupted before it ends. Handlers are reset by exec, so the stages it starts keep
+/// the default action. Returns 0, or an errno value.
+int synclet_catch_stop_signals(void);
+
+/// The first stop signal received since `synclet_catch_stop_signals`, or 0.
+int synclet_stop_signal_received(void);
+
+/// Ends the process by `signal` with its default action, as if it had not been caught, so the
+/// parent (systemd, a shell) sees how it really ended.
+void synclet_exit_by_signal(int signal);
+
 #endif

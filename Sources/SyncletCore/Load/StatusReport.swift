@@ -3,6 +3,9 @@ import MariaDB
 
 /// What `synclet status` shows: the database's orders, the watermark, the last runs, unfinished
 /// staged runs, and the orders that need a look (rejected, dropped by the store, unreconciled).
+///
+/// Gathered with SELECTs only, so a monitoring account with nothing but `SELECT` can run it.
+/// Every time is RFC 3339 in UTC (`2026-11-25T12:00:00Z`).
 public struct StatusReport: Encodable {
     public struct Orders: Encodable {
         public var total: Int
@@ -45,6 +48,15 @@ public struct StatusReport: Encodable {
 
     public var orders: Orders
     public var watermark: String?
+    /// When the last sync (not a replay) that succeeded finished.
+    public var lastSuccessAt: String?
+    /// How far the watermark lags behind the database's clock; it trails the start of the last
+    /// successful sync by `watermark.overlap_seconds`.
+    public var watermarkAgeSeconds: Int?
+    /// Attempts of syncs (not replays) that failed or were interrupted since the last success.
+    public var consecutiveFailures: Int
+    /// The newest attempt is still running.
+    public var running: Bool
     public var droppedByStoreInLastRun: Int
     public var runs: [Run]
     public var unfinishedRuns: [UnfinishedRun]
@@ -57,7 +69,7 @@ public struct StatusReport: Encodable {
             incompleteLines: try count("SELECT COUNT(*) FROM orders WHERE has_incomplete_lines = 1"),
             rejected: try count("SELECT COUNT(*) FROM order_rejects"),
             futureDated: try count("SELECT COUNT(*) FROM orders WHERE \(OrderListing.futureDatedCondition)"))
-        let time = { (column: String) in "DATE_FORMAT(\(column), '%Y-%m-%d %H:%i:%s') AS \(column)" }
+        let time = { (column: String) in "\(rfc3339(column)) AS \(column)" }
         let rows = try connection.query("""
             SELECT run_id, run_type, status, stage, \(time("started_at")), \(time("finished_at")),
               TIMESTAMPDIFF(SECOND, started_at, finished_at) AS seconds,
@@ -83,11 +95,33 @@ public struct StatusReport: Encodable {
                 runId: run.runId, stoppedAt: manifest?.nextStage?.rawValue,
                 error: manifest?.nextStage.flatMap { manifest?.stages[$0]?.error } ?? (manifest == nil ? "run.json is unreadable" : nil))
         }
+        // Replays load old pages again: they say nothing about whether syncs keep working.
+        let lastSuccess = try connection.query("""
+            SELECT id, \(rfc3339("finished_at")) AS finished_at FROM sync_history
+            WHERE status = 'success' AND run_type <> 'replay' ORDER BY id DESC LIMIT 1
+            """).first
+        let failures = try connection.query("""
+            SELECT COUNT(*) FROM sync_history
+            WHERE status IN ('failed', 'interrupted') AND run_type <> 'replay' AND id > ?
+            """, [.int(lastSuccess?.int("id") ?? 0)]).first?.int(at: 0) ?? 0
+        let watermarkRow = try connection.query("""
+            SELECT \(rfc3339("watermark")) AS watermark, TIMESTAMPDIFF(SECOND, watermark, UTC_TIMESTAMP()) AS age
+            FROM sync_state WHERE id = 1 AND watermark IS NOT NULL
+            """).first
         return StatusReport(
             orders: orders,
-            watermark: try SyncHistory(connection: connection).watermark()?.description,
+            watermark: watermarkRow?["watermark"],
+            lastSuccessAt: lastSuccess?["finished_at"],
+            watermarkAgeSeconds: watermarkRow?.int("age").map(Int.init),
+            consecutiveFailures: Int(failures),
+            running: runs.first?.status == "running",
             droppedByStoreInLastRun: runs.first(where: { $0.status == "success" })?.dropped ?? 0,
             runs: runs, unfinishedRuns: unfinished)
+    }
+
+    /// A DATETIME column (UTC) as RFC 3339, in SQL.
+    static func rfc3339(_ column: String) -> String {
+        "DATE_FORMAT(\(column), '%Y-%m-%dT%H:%i:%sZ')"
     }
 
     public func json() throws -> String {
@@ -101,7 +135,9 @@ public struct StatusReport: Encodable {
     public func text() -> String {
         var lines: [String] = []
         lines.append("Orders in the database: \(orders.total)")
-        lines.append("Watermark (next LastUpdatedTime): \(watermark ?? "none yet: the next sync is the initial one")")
+        lines.append("Watermark (next LastUpdatedTime): \(watermark.map { "\($0)" + (watermarkAgeSeconds.map { ", \(Self.age($0)) ago" } ?? "") } ?? "none yet: the next sync is the initial one")")
+        lines.append("Last successful sync: \(lastSuccessAt ?? "none yet")"
+                     + (consecutiveFailures > 0 ? "; \(consecutiveFailures) failed or interrupted attempt(s) since" : ""))
         lines.append("")
         if runs.isEmpty {
             lines.append("No runs yet: run `synclet sync`.")
@@ -124,8 +160,8 @@ public struct StatusReport: Encodable {
             for row in table {
                 lines.append("  " + row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
-            for run in runs.prefix(3) where run.status == "failed" {
-                lines.append("  \(run.runId) failed: \(run.error ?? "no reason recorded")")
+            for run in runs.prefix(3) where run.status == "failed" || run.status == "interrupted" {
+                lines.append("  \(run.runId) \(run.status): \(run.error ?? "no reason recorded")")
             }
         }
         lines.append("")
@@ -146,5 +182,37 @@ public struct StatusReport: Encodable {
         lines.append("  orders dated in the future of when they were fetched (a store clock running fast?): \(orders.futureDated)"
                      + (orders.futureDated > 0 ? "  (list: synclet status --future-dated)" : ""))
         return lines.joined(separator: "\n")
+    }
+
+    /// `2 h 5 min`, `4 min`, `30 s`.
+    static func age(_ seconds: Int) -> String {
+        if seconds >= 86_400 { return "\(seconds / 86_400) d \(seconds % 86_400 / 3600) h" }
+        if seconds >= 3600 { return "\(seconds / 3600) h \(seconds % 3600 / 60) min" }
+        return seconds >= 60 ? "\(seconds / 60) min" : "\(seconds) s"
+    }
+
+    /// The figures in node_exporter's textfile format: one gauge per figure with its HELP and
+    /// TYPE lines. A figure with no value yet (no watermark before the first sync) has no sample;
+    /// `synclet_last_success_timestamp_seconds` is 0 before the first success, so an alert on its
+    /// age fires for a sync that never worked.
+    public func prometheus() -> String {
+        var text = ""
+        func gauge(_ name: String, _ help: String, _ value: Int?) {
+            text += "# HELP synclet_\(name) \(help)\n# TYPE synclet_\(name) gauge\n"
+            if let value { text += "synclet_\(name) \(value)\n" }
+        }
+        gauge("last_success_timestamp_seconds", "When the last sync that succeeded finished, in Unix time (0: none yet).",
+              lastSuccessAt.flatMap(UTCTime.init(parsing:)).map { Int($0.secondsSince1970) } ?? 0)
+        gauge("watermark_age_seconds", "How far the watermark (next LastUpdatedTime asked for) lags behind now.", watermarkAgeSeconds)
+        gauge("consecutive_failures", "Sync attempts that failed or were interrupted since the last success.", consecutiveFailures)
+        gauge("sync_running", "1 while a sync is running.", running ? 1 : 0)
+        gauge("unfinished_runs", "Staged runs not loaded yet (the next sync resumes the newest).", unfinishedRuns.count)
+        gauge("orders", "Orders in the database.", orders.total)
+        gauge("orders_rejected", "Orders rejected with a reason (synclet status --rejects).", orders.rejected)
+        gauge("orders_unreconciled", "Orders whose totals do not reconcile (synclet status --unreconciled).", orders.unreconciled)
+        gauge("orders_incomplete_lines", "Orders with lines the store could not render.", orders.incompleteLines)
+        gauge("orders_future_dated", "Orders dated in the future of when they were fetched.", orders.futureDated)
+        gauge("dropped_by_store_in_last_run", "Orders the store dropped in the last successful run.", droppedByStoreInLastRun)
+        return text
     }
 }

@@ -89,9 +89,22 @@ public struct SyncHistory {
         return Int64(result.lastInsertID)
     }
 
-    /// Marks the row of a run being resumed as running again.
-    public func resume(historyId: Int64) throws {
-        try connection.execute("UPDATE sync_history SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?", [.int(historyId)])
+    /// Before a run is attempted again: its previous attempt's row, if it was left `running` (the
+    /// process was killed, or the machine stopped), becomes `interrupted`. A failed or
+    /// interrupted row keeps what it recorded.
+    public func closeUnfinishedAttempt(historyId: Int64) throws {
+        try connection.execute("""
+            UPDATE sync_history SET status = 'interrupted', finished_at = UTC_TIMESTAMP(),
+              error = 'ended without recording an outcome (the process was killed or the machine stopped); resumed by a later sync'
+            WHERE id = ? AND status = 'running'
+            """, [.int(historyId)])
+    }
+
+    /// A run stopped by a signal (systemd stopping the service): `interrupted`, with the reason.
+    public func recordInterruption(historyId: Int64, stage: StageName?, reason: String) throws {
+        try connection.execute(
+            "UPDATE sync_history SET status = 'interrupted', stage = COALESCE(?, stage), finished_at = UTC_TIMESTAMP(), error = ? WHERE id = ?",
+            [MariaDBValue(stage?.rawValue), .string(String(reason.prefix(2000))), .int(historyId)])
     }
 
     /// Records the counts known so far from the manifest (pages, received, rejected, dropped).

@@ -46,33 +46,36 @@ public struct CommandEnvironment: Sendable {
     /// `run` for a body that awaits (the endpoint client); what it does between awaits must not block.
     public static func runAsync(_ command: String, verbose: Bool = false, quiet: Bool = false, staging: String? = nil,
                                 _ body: (CommandEnvironment) async throws -> Void) async -> Never {
-        var redactor = Redactor(secrets: [])
+        var log = Log()
         do {
             let environment = try load(staging: staging, verbose: verbose, quiet: quiet)
-            redactor = environment.log.redactor
+            log = environment.log
             try await body(environment)
             exit(SyncletExitCode.success.rawValue)
         } catch {
-            exit(report(error, command: command, redactor: redactor))
+            exit(report(error, command: command, log: log))
         }
     }
 
     /// The one mapping from a command's outcome to its last line and exit code.
     private static func perform(_ command: String, verbose: Bool, quiet: Bool, staging: String?, _ body: (CommandEnvironment) throws -> Void) -> Int32 {
-        var redactor = Redactor(secrets: [])
+        // Before the settings are read nothing is secret yet, and the log is the plain one.
+        var log = Log()
         do {
             let environment = try load(staging: staging, verbose: verbose, quiet: quiet)
-            redactor = environment.log.redactor
+            log = environment.log
             try body(environment)
             return SyncletExitCode.success.rawValue
         } catch {
-            return report(error, command: command, redactor: redactor)
+            return report(error, command: command, log: log)
         }
     }
 
-    private static func report(_ error: Error, command: String, redactor: Redactor) -> Int32 {
-        let message = redactor.redact("\(error)").replacingOccurrences(of: "\n", with: " ")
-        FileHandle.standardError.write(Data("\(command): error: \(message)\n".utf8))
+    /// Writes the command's last line through the log; a sync stopped by a signal then ends by
+    /// that signal, so systemd or the shell sees the stop it asked for.
+    private static func report(_ error: Error, command: String, log: Log) -> Int32 {
+        log.fatal(command: command, "\(error)")
+        if let interrupted = error as? SyncInterrupted { StopSignals.end(by: interrupted.signal) }
         return SyncletExitCode(for: error).rawValue
     }
 
@@ -81,7 +84,7 @@ public struct CommandEnvironment: Sendable {
     /// stage run alone takes it itself. Under a runner the stage also asks to die with it.
     public func lockUnlessHeldByRunner(stage: StageName, run runId: String?) throws -> RunLock {
         guard let runner = settings.values[RunLock.heldByParentVariable].flatMap({ Int32($0) }) else {
-            let lock = try RunLock.acquire(staging: staging)
+            let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleLimitSeconds(for: pipeline))
             lock.describe(run: runId, stage: stage)
             return lock
         }

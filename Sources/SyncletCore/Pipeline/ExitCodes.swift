@@ -12,6 +12,8 @@ public enum SyncletExitCode: Int32, Sendable {
     case rejectedByStore = 3
     /// Another sync holds the lock.
     case locked = 4
+    /// Another sync has held the lock for longer than `locking.stale_after_seconds`: hung.
+    case lockHeldTooLong = 6
 
     /// The code an error ends a command with.
     public init(for error: Error) {
@@ -20,6 +22,7 @@ public enum SyncletExitCode: Int32, Sendable {
         case let error as EndpointError where error.isRejection: self = .rejectedByStore
         case StagingError.locked: self = .locked
         case LoadError.databaseLocked: self = .locked
+        case is LockHeldTooLong: self = .lockHeldTooLong
         case let error as SyncFailure: self = error.exitCode
         default: self = .failed
         }
@@ -32,6 +35,7 @@ public enum SyncletExitCode: Int32, Sendable {
           2  configuration error (a variable, .env or pipeline.yaml), or a database schema that needs `synclet init`
           3  the store rejected the access key (or the request)
           4  another sync holds the lock
+          6  another sync has held the lock longer than locking.stale_after_seconds (hung?)
         """
 }
 

@@ -21,6 +21,7 @@ public struct PipelineConfiguration: Sendable {
     public var watermark = Watermark()
     public var load = Load()
     public var retention = Retention()
+    public var locking = Locking()
 
     public struct Stage: Sendable {
         public var name: StageName
@@ -29,11 +30,19 @@ public struct PipelineConfiguration: Sendable {
         public var arguments: [String] = []
         /// How many more times a failed stage is started again within one sync.
         public var retries: Int = 1
-        public var timeoutSeconds: Int = 3600
+        public var timeoutSeconds: Int
+
+        /// Extract's default is long enough for the first sync of a big store on a slow endpoint
+        /// (README, "Timeouts"); its requests have their own timeouts, so a hang is caught anyway.
+        /// Transform and load handle thousands of orders a second: an hour means they are stuck.
+        public static func defaultTimeoutSeconds(_ name: StageName) -> Int {
+            name == .extract ? 14_400 : 3600
+        }
 
         public init(name: StageName) {
             self.name = name
             self.executable = name.rawValue
+            self.timeoutSeconds = Self.defaultTimeoutSeconds(name)
         }
     }
 
@@ -77,6 +86,25 @@ public struct PipelineConfiguration: Sendable {
         /// Loaded runs older than this are removed by each sync and by `synclet prune`.
         public var keepLoadedRunsDays: Int = 14
         public init() {}
+    }
+
+    public struct Locking: Sendable {
+        /// A sync finding the lock held for longer than this fails with exit code 6 instead of
+        /// giving way with 4. Unset: the longest a sync may run under the stages' timeouts, plus
+        /// an hour (`staleLimitSeconds(for:)`).
+        public var staleAfterSeconds: Int?
+        public init() {}
+
+        /// The age past which a held lock is a hung sync, for this pipeline.
+        public func staleLimitSeconds(for pipeline: PipelineConfiguration) -> Int {
+            staleAfterSeconds ?? pipeline.longestSyncSeconds + 3600
+        }
+    }
+
+    /// The longest a sync may run before the stages' own timeouts stop it: every stage's
+    /// `timeout_seconds × (retries + 1)`. systemd's `TimeoutStartSec` should be at least this.
+    public var longestSyncSeconds: Int {
+        stages.reduce(0) { $0 + $1.timeoutSeconds * ($1.retries + 1) }
     }
 
     public init() {}
@@ -161,6 +189,13 @@ struct PipelineSchema {
         if var retention = try top.section("retention") {
             try retention.integer("keep_loaded_runs_days", into: &configuration.retention.keepLoadedRunsDays, in: 0...3650)
             try retention.finish()
+        }
+        if var locking = try top.section("locking") {
+            // Up to 30 days; a limit shorter than a healthy sync is the operator's choice to make.
+            if let staleAfter = try locking.integer("stale_after_seconds", in: 1...2_592_000) {
+                configuration.locking.staleAfterSeconds = staleAfter
+            }
+            try locking.finish()
         }
         try top.finish()
     }
@@ -257,11 +292,17 @@ struct PipelineSchema {
         }
 
         mutating func integer(_ key: String, into value: inout Int, in range: ClosedRange<Int>) throws {
-            guard let node = try take(key) else { return }
+            if let number = try integer(key, in: range) { value = number }
+        }
+
+        /// The whole number under `key`, nil when the key is absent: for settings whose default
+        /// depends on others and so is not a plain initial value.
+        mutating func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let node = try take(key) else { return nil }
             guard let number = node.int, range.contains(number) else {
                 throw Self.error(path, node, "\(Self.qualified(name, key)) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(Self.shown(node))")
             }
-            value = number
+            return number
         }
 
         mutating func number(_ key: String, into value: inout Double, in range: ClosedRange<Double>) throws {

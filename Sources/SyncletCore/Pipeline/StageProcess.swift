@@ -37,17 +37,22 @@ struct StageProcess {
         case exited(Int32)
         case signalled(Int32)
         case timedOut
+        /// The runner was asked to stop (by this signal) and stopped the stage.
+        case stopped(Int32)
     }
 
-    /// Waits for the stage to end; past `timeout` it gets SIGTERM, and SIGKILL ten seconds later.
+    /// Waits for the stage to end; past `timeout`, or once `stopRequested` names a signal the
+    /// runner received, it gets SIGTERM, and SIGKILL ten seconds later.
     /// Blocks the calling thread, which is the runner's own, never the cooperative pool.
-    func wait(timeout: TimeInterval) -> Outcome {
+    func wait(timeout: TimeInterval, stopRequested: () -> Int32? = { StopSignals.received }) -> Outcome {
         let deadline = Date().addingTimeInterval(timeout)
         var terminatedAt: Date?
+        var stoppedBy: Int32?
         while true {
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid {
+                if let stoppedBy = stoppedBy ?? stopRequested() { return .stopped(stoppedBy) }
                 if terminatedAt != nil { return .timedOut }
                 // WIFEXITED / WTERMSIG are macros Swift cannot import.
                 let signal = status & 0x7F
@@ -55,7 +60,11 @@ struct StageProcess {
             }
             if result < 0 && errno != EINTR { return .exited(SyncletExitCode.failed.rawValue) }
             let now = Date()
-            if terminatedAt == nil, now >= deadline {
+            if terminatedAt == nil, let signal = stopRequested() {
+                stoppedBy = signal
+                kill(pid, SIGTERM)
+                terminatedAt = now
+            } else if terminatedAt == nil, now >= deadline {
                 kill(pid, SIGTERM)
                 terminatedAt = now
             } else if let terminatedAt, now.timeIntervalSince(terminatedAt) > 10 {

@@ -31,9 +31,12 @@ public struct SyncRunner {
     /// it returns (`CommandEnvironment.run` gives it one), never from the cooperative pool, since
     /// the stages' parent-death signal is tied to the thread that starts them.
     public func sync(_ mode: Mode) throws {
+        // From here on SIGTERM (systemd stopping the service) is handled by stopping the stage
+        // and recording the run as interrupted, instead of leaving its row "running".
+        StopSignals.catchThem()
         let magento = try settings.magento()
         let database = Database(settings: try settings.database())
-        let lock = try RunLock.acquire(staging: staging)
+        let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleLimitSeconds(for: pipeline))
         defer { withExtendedLifetime(lock) {} }
         let planner = RunPlanner(staging: staging, magento: magento)
 
@@ -42,12 +45,13 @@ public struct SyncRunner {
         let (run, type, historyId) = try withHistory(database, migrating: true) { history in
             let (run, type) = try chooseRun(mode, planner: planner, history: history)
             var manifest = try run.loadManifest()
-            if let historyId = manifest.historyId, case .normal = mode {
-                try history.resume(historyId: historyId)
-            } else {
-                let id = try history.start(manifest, type: type)
-                manifest = try run.updateManifest { $0.historyId = id }
+            // Each attempt at a run has its own row, so failures can be counted
+            // (`consecutive_failures`) and each attempt keeps its own times and error.
+            if let previous = manifest.historyId, case .normal = mode {
+                try history.closeUnfinishedAttempt(historyId: previous)
             }
+            let id = try history.start(manifest, type: type)
+            manifest = try run.updateManifest { $0.historyId = id }
             return (run, type, manifest.historyId ?? 0)
         }
         lock.describe(run: run.runId)
@@ -56,10 +60,22 @@ public struct SyncRunner {
 
         for stage in pipeline.stages where isAtOrAfter(stage.name, firstStage) {
             try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name) }
-            let code = runStage(stage, run: run, lock: lock)
-            guard code == 0 else {
+            let outcome = StopSignals.received.map { StageOutcome.stopped($0) } ?? runStage(stage, run: run, lock: lock)
+            switch outcome {
+            case .succeeded:
+                continue
+            case .stopped(let signal):
+                let message = "run \(run.runId) interrupted by \(StopSignals.name(signal)) during \(stage.name.rawValue); "
+                    + "the next `synclet sync` resumes it"
+                try? run.finishStage(stage.name, error: "interrupted by \(StopSignals.name(signal))")
+                try? withHistory(database) { history in
+                    try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
+                    try history.recordInterruption(historyId: historyId, stage: stage.name, reason: message)
+                }
+                throw SyncInterrupted(signal: signal, message: message)
+            case .failed(let code, let runnerReason):
                 let exitCode = SyncletExitCode(rawValue: code) ?? .failed
-                let reason = (try? run.loadManifest().stages[stage.name]?.error) ?? nil
+                let reason = runnerReason ?? ((try? run.loadManifest().stages[stage.name]?.error) ?? nil)
                 let message = "run \(run.runId) failed at \(stage.name.rawValue)" + (reason.map { ": \($0)" } ?? " (exit code \(code))")
                 try? withHistory(database) { history in
                     try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
@@ -160,13 +176,21 @@ public struct SyncRunner {
         }
     }
 
-    /// Starts one stage's executable, with retries and a timeout; returns its exit code.
-    private func runStage(_ stage: PipelineConfiguration.Stage, run: StagedRun, lock: RunLock) -> Int32 {
-        var lastCode: Int32 = 1
+    /// How a stage ended, as far as the run goes.
+    enum StageOutcome {
+        case succeeded
+        /// Its exit code, and the reason when the runner knows it better than the stage (a timeout).
+        case failed(Int32, reason: String?)
+        case stopped(Int32)
+    }
+
+    /// Starts one stage's executable, with retries and a timeout.
+    private func runStage(_ stage: PipelineConfiguration.Stage, run: StagedRun, lock: RunLock) -> StageOutcome {
+        var last = StageOutcome.failed(SyncletExitCode.failed.rawValue, reason: nil)
         for attempt in 1...(stage.retries + 1) {
             guard let executable = StageExecutable.locate(stage.executable) else {
-                log.error("cannot find the \(stage.name.rawValue) executable '\(stage.executable)' beside synclet or in libexec/synclet")
-                return SyncletExitCode.failed.rawValue
+                return .failed(SyncletExitCode.failed.rawValue,
+                               reason: "cannot find the \(stage.name.rawValue) executable '\(stage.executable)' beside synclet or in libexec/synclet")
             }
             let arguments = ["--run", run.runId, "--staging", staging.root] + stage.arguments
             var environment = ProcessInfo.processInfo.environment
@@ -178,23 +202,35 @@ public struct SyncRunner {
             do {
                 process = try StageProcess.start(executable, arguments: arguments, environment: environment, lock: lock)
             } catch {
-                log.error("\(error)")
-                return SyncletExitCode.failed.rawValue
+                return .failed(SyncletExitCode.failed.rawValue, reason: "\(error)")
             }
             switch process.wait(timeout: TimeInterval(stage.timeoutSeconds)) {
-            case .exited(let code): lastCode = code
-            case .signalled: lastCode = SyncletExitCode.failed.rawValue
+            case .exited(0): return .succeeded
+            case .exited(let code): last = .failed(code, reason: nil)
+            case .signalled(let signal):
+                last = .failed(SyncletExitCode.failed.rawValue, reason: "\(stage.name.rawValue) was killed by \(StopSignals.name(signal))")
             case .timedOut:
-                log.warning("\(stage.name.rawValue) ran past its timeout of \(stage.timeoutSeconds) s (pipeline.yaml stages.timeout_seconds) and was stopped")
-                lastCode = SyncletExitCode.failed.rawValue
+                let reason = "\(stage.name.rawValue) ran past its timeout of \(Self.duration(stage.timeoutSeconds)) "
+                    + "(stages[\(stage.name.rawValue)].timeout_seconds: \(stage.timeoutSeconds) in \(pipelinePath ?? "pipeline.yaml")) and was stopped"
+                log.warning(reason)
+                last = .failed(SyncletExitCode.failed.rawValue, reason: reason)
+            case .stopped(let signal):
+                return .stopped(signal)
             }
-            if lastCode == 0 { return 0 }
             // Rejections, configuration errors and locks do not get better by trying again.
-            guard lastCode == SyncletExitCode.failed.rawValue, attempt <= stage.retries else { return lastCode }
+            guard case .failed(let code, _) = last, code == SyncletExitCode.failed.rawValue, attempt <= stage.retries else { return last }
             log.warning("\(stage.name.rawValue) failed (attempt \(attempt) of \(stage.retries + 1)); starting it again")
             Thread.sleep(forTimeInterval: 1)
+            if let signal = StopSignals.received { return .stopped(signal) }
         }
-        return lastCode
+        return last
+    }
+
+    /// `3600 s (1 h)`, readable for timeouts of hours.
+    static func duration(_ seconds: Int) -> String {
+        guard seconds >= 3600 else { return seconds >= 60 ? "\(seconds) s (\(seconds / 60) min)" : "\(seconds) s" }
+        let minutes = seconds % 3600 / 60
+        return "\(seconds) s (\(seconds / 3600) h" + (minutes > 0 ? " \(minutes) min)" : ")")
     }
 }
 

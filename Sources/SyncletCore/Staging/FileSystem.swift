@@ -16,7 +16,8 @@ public enum StagingFileSystem {
 
     /// Writes `bytes` to a temporary file beside `path` (mode 0600), fsyncs it, renames it over
     /// `path` and fsyncs the directory, so a reader sees the old file, the new file, or nothing.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    /// `mode` is for files others must read (node_exporter's textfile); staged files stay 0600.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = (directory as NSString).appendingPathComponent(
             ".tmp-\((path as NSString).lastPathComponent)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -26,6 +27,7 @@ public enum StagingFileSystem {
         defer {
             if !closed { close(descriptor) }
         }
+        if mode != 0o600 { fchmod(descriptor, mode) }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in

@@ -8,8 +8,9 @@ import Glibc
 /// The kernel releases the lock when the last descriptor of its open file description closes,
 /// however the holders end, so the lock can never go stale. The runner hands that description
 /// to every stage it starts (as descriptor `inheritedDescriptor`): the lock stays held while any
-/// process of the sync lives, even a stage whose runner was killed. The file's content (pid and
-/// run id) only serves the message a second sync prints.
+/// process of the sync lives, even a stage whose runner was killed. The file's content (pid, run
+/// id and since when the lock is held) serves the message a second sync prints, and tells it
+/// whether the holder has held the lock for longer than any sync should (a hung sync).
 public final class RunLock: @unchecked Sendable {
     /// Set by the runner for the stages it starts: the runner's pid. The stage runs under the
     /// runner's lock, which it inherits as `inheritedDescriptor`.
@@ -22,11 +23,22 @@ public final class RunLock: @unchecked Sendable {
     public let path: String
     /// A stage's inherited lock is the runner's: unlocking it would release the runner's too.
     private let isInherited: Bool
+    /// When the sync (the runner, for a stage it started) took the lock.
+    public let heldSince: UTCTime
 
-    private init(descriptor: Int32, path: String, isInherited: Bool = false) {
+    private init(descriptor: Int32, path: String, isInherited: Bool = false, heldSince: UTCTime = .now()) {
         self.descriptor = descriptor
         self.path = path
         self.isInherited = isInherited
+        self.heldSince = heldSince
+    }
+
+    private static let heldSinceMarker = ", held since "
+
+    /// The time a holder wrote after `held since`, or nil for a file without one.
+    static func timeHeldSince(in content: String) -> UTCTime? {
+        guard let range = content.range(of: heldSinceMarker, options: .backwards) else { return nil }
+        return UTCTime(parsing: content[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     static func path(in staging: StagingArea) -> String {
@@ -48,11 +60,17 @@ public final class RunLock: @unchecked Sendable {
         }
         // Descriptors this stage opens from now on must not reach processes it might start.
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        return RunLock(descriptor: descriptor, path: lockPath, isInherited: true)
+        // The sync's age is the runner's: keep the time it wrote.
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = pread(descriptor, &buffer, buffer.count, 0)
+        let since = count > 0 ? timeHeldSince(in: String(decoding: buffer[0..<count], as: UTF8.self)) : nil
+        return RunLock(descriptor: descriptor, path: lockPath, isInherited: true, heldSince: since ?? .now())
     }
 
-    /// Takes the lock or throws `StagingError.locked` naming the holder.
-    public static func acquire(staging: StagingArea) throws -> RunLock {
+    /// Takes the lock or throws `StagingError.locked` naming the holder; when the holder has held
+    /// it for longer than `staleAfterSeconds`, throws `LockHeldTooLong` instead (a hung sync is
+    /// a failure to report, not a sync to wait for).
+    public static func acquire(staging: StagingArea, staleAfterSeconds: Int? = nil, now: UTCTime = .now()) throws -> RunLock {
         try StagingFileSystem.makePrivateDirectory(staging.root)
         let path = Self.path(in: staging)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -61,7 +79,13 @@ public final class RunLock: @unchecked Sendable {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
-            throw StagingError.locked(holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown")
+            let described = holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown"
+            if let staleAfterSeconds, let since = holder.flatMap(timeHeldSince(in:)),
+               now.secondsSince1970 - since.secondsSince1970 > Int64(staleAfterSeconds) {
+                throw LockHeldTooLong(path: path, holder: described, seconds: now.secondsSince1970 - since.secondsSince1970,
+                                      limit: staleAfterSeconds)
+            }
+            throw StagingError.locked(holder: described)
         }
         let lock = RunLock(descriptor: descriptor, path: path)
         lock.describe(run: nil)
@@ -72,7 +96,7 @@ public final class RunLock: @unchecked Sendable {
     public func describe(run runId: String?, stage: StageName? = nil) {
         let role = stage.map { isInherited ? " (\($0.rawValue), started by synclet sync process \(getppid()))" : " (\($0.rawValue))" } ?? ""
         let text = "process \(getpid())" + role
-            + (runId.map { ", run \($0)" } ?? "") + "\n"
+            + (runId.map { ", run \($0)" } ?? "") + Self.heldSinceMarker + heldSince.iso8601 + "\n"
         ftruncate(descriptor, 0)
         _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }
@@ -80,5 +104,26 @@ public final class RunLock: @unchecked Sendable {
     deinit {
         if !isInherited { flock(descriptor, LOCK_UN) }
         close(descriptor)
+    }
+}
+
+/// The sync lock has been held for longer than `locking.stale_after_seconds`: the sync holding
+/// it is most likely hung. Exit code 6, so a timer's failure unit fires instead of each start
+/// quietly giving way (exit code 4).
+public struct LockHeldTooLong: Error, CustomStringConvertible {
+    public let path: String
+    public let holder: String
+    public let seconds: Int64
+    public let limit: Int
+
+    public var description: String {
+        "the sync lock \(path) has been held for \(Self.duration(seconds)) by \(holder), longer than "
+            + "locking.stale_after_seconds (\(limit)) in pipeline.yaml allows: that sync is probably hung; "
+            + "look at it (synclet status, ps), stop it (systemctl stop synclet.service, or kill the process), "
+            + "and the next sync resumes its run"
+    }
+
+    static func duration(_ seconds: Int64) -> String {
+        seconds >= 3600 ? "\(seconds / 3600) h \(seconds % 3600 / 60) min" : (seconds >= 60 ? "\(seconds / 60) min \(seconds % 60) s" : "\(seconds) s")
     }
 }
