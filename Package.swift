@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "OneSaasSimulatorTests", dependencies: ["OneSaasSimulator"]),
         .testTarget(name: "SyncletCoreTests", dependencies: ["SyncletCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncletCore", "MariaDB"]),
+        // Rebuilds simulated stores as QuickBooks documents: the simulator's generator drives the document builder.
+        .testTarget(name: "QuickBooksTests", dependencies: ["SyncletCore", "OneSaasSimulator"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,6 +17,7 @@ struct OneSaasSim: ParsableCommand {
             Examples:
               onesaas-sim --port 8080 --orders 2000 --seed 42
               onesaas-sim --port 0 --port-file /tmp/sim.port --orders 100000 --quirks none
+              onesaas-sim --prices-include-tax false --tax-after-discount false --tax-algorithm unit
               onesaas-sim --fault page=2:http503 --fault page=5:truncated --mutate-during-paging every=2,update=1,create=1
             """
     )
@@ -50,6 +51,24 @@ struct OneSaasSim: ParsableCommand {
 
     @Option(help: "realistic: every documented quirk at a realistic rate; none: plain well-formed orders.")
     var quirks: QuirkModeArgument = .realistic
+
+    @Option(help: "Store tax setting: catalogue and shipping prices include VAT (true) or VAT is added to net prices (false).")
+    var pricesIncludeTax = true
+
+    @Option(help: "Store tax setting: VAT is charged on the discounted price (true) or on the price before the discount (false).")
+    var taxAfterDiscount = true
+
+    @Option(help: "Store tax setting: a percentage discount is taken from the price including VAT (true) or excluding it (false).")
+    var discountIncludesTax = true
+
+    @Option(help: "Store tax setting: where VAT is rounded: unit, row or total (Magento's tax calculation method).")
+    var taxAlgorithm: TaxCalculationAlgorithmArgument = .row
+
+    @Option(help: "How a zero-rated line is rendered: absent (no Taxes, no 0% rule) or zero-rate (Taxes with TaxRate 0).")
+    var zeroRatedTaxes: ZeroRatedTaxesArgument = .absent
+
+    @Option(help: "The store's time zone, as StoreInfo reports it.")
+    var timezone = "Europe/London"
 
     @Option(help: "Number of deliberately invalid orders (no Id, Date \"not a date\", Total \"abc\", rotating).")
     var badOrders = 0
@@ -108,7 +127,11 @@ struct OneSaasSim: ParsableCommand {
         configuration.port = port
         configuration.accessKey = accessKey
         configuration.store = Store.Settings(orderCount: orders, seed: seed, startDate: UTCTime.parse(startDate) ?? 0,
-                                             quirks: quirks.mode, badOrderCount: badOrders)
+                                             quirks: quirks.mode, badOrderCount: badOrders,
+                                             tax: TaxConfiguration(pricesIncludeTax: pricesIncludeTax, taxAppliedAfterDiscount: taxAfterDiscount,
+                                                                   discountOnPricesIncludingTax: discountIncludesTax,
+                                                                   algorithm: taxAlgorithm.algorithm, zeroRatedTaxes: zeroRatedTaxes.rendering,
+                                                                   timeZone: timezone))
         configuration.clockOffsetSeconds = clockOffsetSeconds
         configuration.pageLatencyMilliseconds = pageLatencyMs
         configuration.pagingMutation = mutateDuringPaging.flatMap(PagingMutation.init(specification:)) ?? .off
@@ -137,4 +160,17 @@ enum QuirkModeArgument: String, ExpressibleByArgument, CaseIterable {
     case none
 
     var mode: QuirkMode { self == .realistic ? .realistic : .none }
+}
+
+enum TaxCalculationAlgorithmArgument: String, ExpressibleByArgument, CaseIterable {
+    case unit, row, total
+
+    var algorithm: TaxCalculationAlgorithm { TaxCalculationAlgorithm(rawValue: rawValue) ?? .row }
+}
+
+enum ZeroRatedTaxesArgument: String, ExpressibleByArgument, CaseIterable {
+    case absent
+    case zeroRate = "zero-rate"
+
+    var rendering: ZeroRatedTaxes { ZeroRatedTaxes(rawValue: rawValue) ?? .absent }
 }

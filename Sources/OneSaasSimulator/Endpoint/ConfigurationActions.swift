@@ -1,20 +1,23 @@
-/// The cheap configuration actions of the endpoint, answered with small fixed JSON.
+/// The cheap configuration actions of the endpoint, answered with small JSON that agrees with the
+/// store's tax settings and catalogue.
 enum ConfigurationActions {
     static let extensionVersion = "4.2.0.6"
 
-    static func answer(to action: String) -> JSONValue? {
+    static func answer(to action: String, tax: TaxConfiguration) -> JSONValue? {
         switch action {
         case "StoreInfo":
             return .object([
                 .init("OneSaas Version", .string(extensionVersion)),
                 .init("StoreName", .string("Fell & Fjord Outdoor")),
-                .init("Timezone", .string("Europe/London")),
-                .init("IsSellingPriceIncludingTax", .bool(true)),
-                .init("IsTaxAppliedAfterDiscount", .bool(true)),
-                .init("IsDiscountTaxed", .bool(true)),
+                .init("Timezone", .string(tax.timeZone)),
+                .init("IsSellingPriceIncludingTax", .bool(tax.pricesIncludeTax)),
+                .init("IsTaxAppliedAfterDiscount", .bool(tax.taxAppliedAfterDiscount)),
+                .init("IsDiscountTaxed", .bool(tax.discountOnPricesIncludingTax)),
             ])
         case "TaxCodes":
-            let codes: [JSONValue] = [20, 5, 0].map { rate in
+            // A store that renders zero-rated lines without Taxes has no 0% rule at all.
+            let rates = tax.zeroRatedTaxes == .zeroRate ? [20, 5, 0] : [20, 5]
+            let codes: [JSONValue] = rates.map { rate in
                 .object([
                     .init("Name", .string(Catalog.taxRule(forRate: rate).code)),
                     .init("Rate", .number(PHPFloat.text(Double(rate)))),
@@ -34,7 +37,8 @@ enum ConfigurationActions {
             return .object([.init("OrderStatuses", .array(statuses.map(JSONValue.string)))])
         case "ShippingMethods":
             return .object([.init("ShippingMethods", .array(Catalog.shippingMethods.map {
-                .object([.init("Name", .string($0.name)), .init("Price", .string(Money.text(pence: $0.pricePence)))])
+                .object([.init("Name", .string($0.name)),
+                         .init("Price", .string(Money.text(pence: MagentoTaxCalculator.shipping(pricePence: $0.pricePence, configuration: tax).amountInclPence)))])
             }))])
         case "PluginFeatures":
             return .object([

@@ -1,17 +1,19 @@
 /// Makes realistic orders from a seed: the same seed and settings always give the same store.
 ///
 /// ```swift
-/// var generator = OrderGenerator(seed: 42, quirks: .realistic)
+/// var generator = OrderGenerator(seed: 42, quirks: .realistic, tax: .pricesIncludingTax)
 /// let orders = generator.makeStore(count: 2000, from: start, until: now, badOrders: 3)
 /// ```
 struct OrderGenerator {
     let quirks: QuirkMode
+    let tax: TaxConfiguration
     var random: SeededRandom
     private(set) var nextOrderSequence = 1
     private(set) var nextCreditMemoId = 1
 
-    init(seed: UInt64, quirks: QuirkMode) {
+    init(seed: UInt64, quirks: QuirkMode, tax: TaxConfiguration = .pricesIncludingTax) {
         self.quirks = quirks
+        self.tax = tax
         random = SeededRandom(seed: seed)
     }
 
@@ -44,7 +46,7 @@ struct OrderGenerator {
         let isGiftCardOrder = isRealistic && random.chance(0.01)
         let items = isGiftCardOrder ? [giftCardLine()] : makeLines()
         let status = makeStatus(isNew: !allowsDisruptiveQuirks)
-        let paid = status != "pending_payment" && status != "pending"
+        let paid = !Self.unpaidStatuses.contains(status)
         let paymentMethod = random.element(of: Catalog.paymentMethods)
         var order = Order(
             id: id,
@@ -56,7 +58,7 @@ struct OrderGenerator {
             customerId: random.chance(0.35) ? 0 : random.integer(in: 1...5000),
             detailSeed: random.next(),
             items: items,
-            shipping: isGiftCardOrder ? ShippingCharge(methodIndex: nil, amountPence: 0) : makeShipping(for: items),
+            shipping: isGiftCardOrder ? ShippingCharge(methodIndex: nil, pricePence: 0) : makeShipping(for: items),
             paymentMethod: (isRealistic && (random.chance(0.07) || !paid)) ? nil : paymentMethod,
             transactionId: paid ? makeTransactionId(for: paymentMethod) : nil,
             invoicedAt: nil,
@@ -64,37 +66,49 @@ struct OrderGenerator {
             addressing: isGiftCardOrder ? .billingOnly : .billingAndShipping,
             noteIndex: makeNoteIndex(),
             quirks: makeOrderQuirks(),
-            defect: nil
+            defect: nil,
+            tax: tax
         )
         nextOrderSequence += 1
-        if ["processing", "complete", "closed", "dispatched_partial", "ready_to_collect"].contains(status) {
+        if Self.invoicedStatuses.contains(status) {
             order.invoicedAt = min(createdAt + Int64(random.integer(in: 20...900)), updatedAt)
         }
         if allowsDisruptiveQuirks, isRealistic {
             addDisruptiveQuirks(to: &order)
         }
         if isRealistic { addLineQuirks(to: &order) }
-        if status == "complete", random.chance(0.05), let memo = makeCreditMemo(for: order, at: order.updatedAt) {
-            order.credits.append(memo)
+        if status == "complete", random.chance(0.06) {
+            refund(&order, at: order.updatedAt, everything: false)
+        } else if status == "complete", random.chance(0.02) {
+            refund(&order, at: order.updatedAt, everything: true)
         }
         return order
     }
+
+    /// Statuses a shop reaches only once the order is invoiced (paid): `CustomFields.Invoices` lists the invoice.
+    static let invoicedStatuses: Set<String> = ["processing", "complete", "closed", "dispatched_partial", "ready_to_collect"]
+    /// Statuses of orders not paid yet: no payment details, no transaction.
+    static let unpaidStatuses: Set<String> = ["pending", "pending_payment", "payment_review", "holded"]
 
     private func pow3(_ value: Double) -> Double { value * value * value }
 
     private mutating func makeLines() -> [LineItem] {
         let count = random.weighted([(1, 40), (2, 25), (3, 15), (4, 10), (5, 6), (6, 4)])
         let discountPercent = random.weighted([(0, 80), (10, 10), (15, 5), (25, 3), (33, 2)])
+        // Magento's cart merges a product added twice into one line, so an order names each product once
+        // (a credit memo's ProductId then finds its order line).
+        var chosen = Set<Int>()
         return (0..<count).map { _ in
-            let productIndex = random.integer(in: 0...(Catalog.products.count - 1))
+            var productIndex = random.integer(in: 0...(Catalog.products.count - 1))
+            while chosen.contains(productIndex) { productIndex = (productIndex + 1) % Catalog.products.count }
+            chosen.insert(productIndex)
             let product = Catalog.products[productIndex]
             let quantity = random.weighted([(1, 70), (2, 18), (3, 7), (4, 3), (6, 2)])
-            let lineTotal = product.pricePence * quantity
             return LineItem(
                 productIndex: productIndex,
                 quantity: quantity,
-                unitPricePence: product.pricePence,
-                discountPence: Money.roundedDivision(lineTotal * discountPercent, 100),
+                catalogPricePence: product.pricePence,
+                discountPercent: discountPercent,
                 taxRatePercent: product.taxRatePercent,
                 refundedQuantity: 0,
                 quirks: []
@@ -103,21 +117,21 @@ struct OrderGenerator {
     }
 
     private func giftCardLine() -> LineItem {
-        LineItem(productIndex: Catalog.giftCardIndex, quantity: 1, unitPricePence: Catalog.giftCard.pricePence,
-                 discountPence: 0, taxRatePercent: 0, refundedQuantity: 0, quirks: [])
+        LineItem(productIndex: Catalog.giftCardIndex, quantity: 1, catalogPricePence: Catalog.giftCard.pricePence,
+                 discountPercent: 0, taxRatePercent: 0, refundedQuantity: 0, quirks: [])
     }
 
     private mutating func makeShipping(for items: [LineItem]) -> ShippingCharge {
-        let subtotal = items.reduce(0) { $0 + $1.lineTotalPence }
+        let subtotal = items.reduce(0) { $0 + $1.catalogPricePence * $1.quantity }
         var methodIndex = random.weighted([(0, 40), (1, 25), (2, 15), (4, 5)])
         if subtotal >= 5000, random.chance(0.5) { methodIndex = 3 }
-        return ShippingCharge(methodIndex: methodIndex, amountPence: Catalog.shippingMethods[methodIndex].pricePence)
+        return ShippingCharge(methodIndex: methodIndex, pricePence: Catalog.shippingMethods[methodIndex].pricePence)
     }
 
     private mutating func makeStatus(isNew: Bool) -> String {
         if isNew { return random.weighted([("pending", 30), ("processing", 70)]) }
         var choices = [("complete", 60), ("processing", 20), ("pending", 5), ("pending_payment", 2),
-                       ("holded", 1), ("canceled", 5)]
+                       ("payment_review", 1), ("holded", 1), ("canceled", 5)]
         if isRealistic { choices += Catalog.customStatuses.map { ($0, 2) } }
         return random.weighted(choices)
     }
@@ -168,32 +182,66 @@ struct OrderGenerator {
         if random.chance(0.02) { order.items[random.integer(in: 0...(lineCount - 1))].quirks.insert(.extraFields) }
     }
 
-    /// Refunds one unit of a line that still has one, perhaps with shipping and an adjustment.
-    mutating func makeCreditMemo(for order: Order, at time: Int64) -> CreditMemo? {
+    /// Makes a credit memo for `order` and records it there: a partial one refunds one unit of one
+    /// or two lines, perhaps the shipping and an adjustment; `everything` refunds every unit left
+    /// and the shipping not yet refunded, and closes the order. Returns false when nothing is left.
+    @discardableResult
+    mutating func refund(_ order: inout Order, at time: Int64, everything: Bool) -> Bool {
         let refundable = order.items.indices.filter {
             let line = order.items[$0]
             return !line.quirks.contains(.productNotFound) && line.refundedQuantity < line.quantity
         }
-        guard !refundable.isEmpty else { return nil }
-        let itemIndex = random.element(of: refundable)
-        let line = order.items[itemIndex]
-        let unitTax = Money.roundedDivision(line.taxPence, line.quantity)
-        let refundsShipping = order.credits.isEmpty && random.chance(0.3)
-        let memo = CreditMemo(
+        guard !refundable.isEmpty else { return false }
+        var chosen: [(index: Int, quantity: Int)]
+        if everything {
+            chosen = refundable.map { ($0, order.items[$0].quantity - order.items[$0].refundedQuantity) }
+        } else {
+            let first = random.element(of: refundable)
+            chosen = [(first, 1)]
+            if refundable.count > 1, random.chance(0.25), let second = refundable.first(where: { $0 != first }) {
+                chosen.append((second, 1))
+            }
+        }
+        let figures = order.lineFigures
+        var lines: [CreditedLine] = []
+        for (index, quantity) in chosen.sorted(by: { $0.index < $1.index }) {
+            let line = order.items[index]
+            let row = figures[index]
+            func share(_ total: Int) -> Int {
+                Proration.share(of: total, refunding: quantity, after: line.refundedQuantity, of: line.quantity)
+            }
+            var credited = CreditedLine(itemIndex: index, quantity: quantity, rowTotalExclPence: share(row.rowTotalExclPence),
+                                        taxPence: share(row.taxPence), discountPence: share(row.discountPence), chargedPence: 0)
+            // The same arithmetic as the order row: incl. VAT prices are exact per unit, net prices too.
+            credited.chargedPence = order.tax.pricesIncludeTax
+                ? row.unitPriceInclPence * quantity - credited.discountPence
+                : row.unitPriceExclPence * quantity - credited.discountPence + credited.taxPence
+            lines.append(credited)
+            order.items[index].refundedQuantity += quantity
+        }
+        let shipping = order.shippingFigures
+        let shippingLeft = order.shippingRefundedPence == 0 ? shipping.amountInclPence : 0
+        let refundsShipping = shippingLeft > 0 && (everything || random.chance(0.3))
+        var memo = CreditMemo(
             entityId: nextCreditMemoId,
             number: String(100_000_000 + nextCreditMemoId),
             createdAt: time,
-            itemIndex: itemIndex,
-            quantity: 1,
-            itemRefundPence: line.unitPricePence,
-            itemTaxPence: unitTax,
-            itemDiscountPence: Money.roundedDivision(line.discountPence, line.quantity),
-            shippingRefundPence: refundsShipping ? order.shipping.amountPence : 0,
+            lines: lines,
+            shippingRefundPence: refundsShipping ? shippingLeft : 0,
+            shippingTaxPence: refundsShipping ? shipping.taxPence : 0,
             adjustmentPositivePence: 0,
-            adjustmentNegativePence: random.chance(0.1) ? 500 : 0
+            adjustmentNegativePence: 0
         )
+        if !everything {
+            if random.chance(0.05) { memo.adjustmentPositivePence = 250 }
+            if random.chance(0.1), memo.grandTotalPence > 500 { memo.adjustmentNegativePence = 500 }
+        }
         nextCreditMemoId += 1
-        return memo
+        order.credits.append(memo)
+        if order.items.allSatisfy({ $0.refundedQuantity == $0.quantity || $0.quirks.contains(.productNotFound) }) {
+            order.status = "closed"
+        }
+        return true
     }
 
     /// Turns `order` into Magento's "edit order" result: it takes a recent order's number with "-1",

@@ -1,25 +1,15 @@
-/// One ordered line. Prices include VAT, as in a UK store with catalogue prices incl. tax.
+/// One ordered line as the store keeps it: the catalogue price (including or excluding VAT, as
+/// the store's `TaxConfiguration` says) and the discount rule's percentage. Every VAT figure is
+/// derived from these by `MagentoTaxCalculator`, so a line whose quantity changes stays consistent.
 struct LineItem {
     var productIndex: Int
     var quantity: Int
-    var unitPricePence: Int
-    /// Discount on the whole line; the endpoint shows it per unit.
-    var discountPence: Int
+    var catalogPricePence: Int
+    /// The cart rule's percentage; Magento works the row discount out from it.
+    var discountPercent: Int
     var taxRatePercent: Int
     var refundedQuantity: Int
     var quirks: LineQuirks
-
-    var lineTotalPence: Int { unitPricePence * quantity }
-
-    /// VAT inside the line total, rounded to the penny as Magento rounds row tax.
-    var taxPence: Int {
-        lineTotalPence - Money.roundedDivision(lineTotalPence * 100, 100 + taxRatePercent)
-    }
-
-    /// Unit price excluding VAT with Magento's four places.
-    var unitPriceExTaxTenThousandths: Int {
-        Money.roundedDivision(unitPricePence * 10_000, 100 + taxRatePercent)
-    }
 }
 
 struct LineQuirks: OptionSet {
@@ -32,21 +22,34 @@ struct LineQuirks: OptionSet {
     static let extraFields = LineQuirks(rawValue: 1 << 3)
 }
 
-/// A credit memo (refund) against one line, with optional shipping refund and adjustments.
+/// A credit memo (refund): some units of some lines, perhaps the shipping, and adjustments.
+/// Its figures are fixed when it is made, as Magento stores them in `sales_creditmemo`.
 struct CreditMemo {
     var entityId: Int
     var number: String
     var createdAt: Int64
-    var itemIndex: Int
-    var quantity: Int
-    var itemRefundPence: Int
-    var itemTaxPence: Int
-    var itemDiscountPence: Int
+    var lines: [CreditedLine]
     var shippingRefundPence: Int
+    var shippingTaxPence: Int
+    /// A goodwill amount refunded on top ("Adjustment Refund").
     var adjustmentPositivePence: Int
+    /// A fee kept back, e.g. restocking ("Adjustment Fee").
     var adjustmentNegativePence: Int
 
+    var taxPence: Int { lines.reduce(shippingTaxPence) { $0 + $1.taxPence } }
+    var discountPence: Int { lines.reduce(0) { $0 + $1.discountPence } }
     var grandTotalPence: Int {
-        itemRefundPence - itemDiscountPence + shippingRefundPence + adjustmentPositivePence - adjustmentNegativePence
+        lines.reduce(0) { $0 + $1.chargedPence } + shippingRefundPence + adjustmentPositivePence - adjustmentNegativePence
     }
+}
+
+/// The share of one order line that a credit memo refunds.
+struct CreditedLine {
+    var itemIndex: Int
+    var quantity: Int
+    var rowTotalExclPence: Int
+    var taxPence: Int
+    var discountPence: Int
+    /// What the customer gets back for these units, VAT included, after their discount.
+    var chargedPence: Int
 }

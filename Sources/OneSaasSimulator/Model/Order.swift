@@ -22,6 +22,8 @@ struct Order {
     var noteIndex: Int?
     var quirks: OrderQuirks
     var defect: OrderDefect?
+    /// The store's tax settings when the order was placed; every VAT figure follows from them.
+    var tax: TaxConfiguration
 
     struct ReplacedOrder {
         var id: Int
@@ -39,14 +41,22 @@ struct Order {
     var isDropped: Bool { addressing == .none }
     var hasLostLine: Bool { items.contains { $0.quirks.contains(.productNotFound) } }
 
-    var discountPence: Int { items.reduce(0) { $0 + $1.discountPence } }
+    /// Magento's stored figures for every line, in order.
+    var lineFigures: [LineFigures] { MagentoTaxCalculator.figures(of: items, configuration: tax) }
+    var shippingFigures: ShippingFigures {
+        MagentoTaxCalculator.shipping(pricePence: shipping.pricePence, configuration: tax)
+    }
+
+    var discountPence: Int { lineFigures.reduce(0) { $0 + $1.discountPence } }
+    /// `grand_total`: what every row charges, shipping included.
     var totalPence: Int {
-        items.reduce(0) { $0 + $1.lineTotalPence } + shipping.amountPence - discountPence
+        lineFigures.reduce(0) { $0 + $1.chargedPence } + shippingFigures.amountInclPence
     }
     /// Σ LineTotalIncTax over the lines the endpoint actually renders.
     var renderedLineTotalPence: Int {
-        items.filter { !$0.quirks.contains(.productNotFound) }.reduce(0) { $0 + $1.lineTotalPence }
+        zip(items, lineFigures).filter { !$0.0.quirks.contains(.productNotFound) }.reduce(0) { $0 + $1.1.rowTotalInclPence }
     }
+    var shippingRefundedPence: Int { credits.reduce(0) { $0 + $1.shippingRefundPence } }
 }
 
 /// Quirks of one order that a real store sends and a client must survive.
@@ -68,7 +78,8 @@ enum OrderDefect: String, CaseIterable {
 struct ShippingCharge {
     /// Index into `Catalog.shippingMethods`; nil renders `"ShippingMethod": null`.
     var methodIndex: Int?
-    var amountPence: Int
+    /// The method's price, including VAT when the store's prices do.
+    var pricePence: Int
 }
 
 /// The shape the endpoint's filter takes after `strtotime`:

@@ -31,8 +31,9 @@ struct OrderRenderer {
         members.append(.init("Total", total))
         members.append(.init("Contact", contact.contact()))
         members.append(.init("Addresses", contact.addresses()))
-        members.append(.init("Items", .array(order.items.map { item($0, amounts: amounts) })))
-        members.append(.init("Shipping", shipping(order.shipping, amounts: amounts)))
+        let figures = order.lineFigures
+        members.append(.init("Items", .array(zip(order.items, figures).map { item($0, $1, order: order, amounts: amounts) })))
+        members.append(.init("Shipping", shipping(order, amounts: amounts)))
         members.append(.init("Payments", payments(order, amounts: amounts)))
         members.append(.init("Credits", .array(order.credits.map { CreditMemoRenderer(order: order, memo: $0).render() })))
         members.append(.init("CustomFields", customFields(order)))
@@ -49,17 +50,22 @@ struct OrderRenderer {
     /// PHP sums the line discounts as floats, so realistic stores leak binary noise such as
     /// `0.30000000000000004`; without quirks the exact decimal is shown.
     private func discountsText(_ order: Order) -> String {
-        let total = order.discountPence
+        let discounts = order.lineFigures.map(\.discountPence)
+        let total = discounts.reduce(0, +)
         guard total > 0 else { return "0" }
         guard quirks == .realistic else { return PHPFloat.text(Double(total) / 100) }
         var sum = 0.0
-        for line in order.items where line.discountPence > 0 { sum += Double(line.discountPence) / 100 }
+        for discount in discounts where discount > 0 { sum += Double(discount) / 100 }
         return PHPFloat.text(sum)
     }
 
-    private func perUnitDiscountText(_ line: LineItem) -> String {
-        if quirks == .realistic { return PHPFloat.text(Double(line.discountPence) / 100 / Double(line.quantity)) }
-        return PHPFloat.text(Double(Money.roundedDivision(line.discountPence, line.quantity)) / 100)
+    /// The extension divides the row discount by the quantity in PHP floats: 1.00 over 3 units
+    /// arrives as 0.3333333333333333; the row's discount is that × quantity, rounded to the penny.
+    /// Without quirks the quotient is the double nearest the exact one, so a quotient with few
+    /// decimals prints without noise; realistic stores divide twice, as PHP does, and can leak noise.
+    private func perUnitDiscountText(_ discountPence: Int, quantity: Int) -> String {
+        if quirks == .realistic { return PHPFloat.text(Double(discountPence) / 100 / Double(quantity)) }
+        return PHPFloat.text(Double(discountPence) / Double(100 * quantity))
     }
 
     static let productNotFound: JSONValue = .object([
@@ -67,20 +73,22 @@ struct OrderRenderer {
         .init("Message", .string("Ordered product could not be found!")),
     ])
 
-    private func item(_ line: LineItem, amounts: AmountStyle) -> JSONValue {
+    private func item(_ line: LineItem, _ figures: LineFigures, order: Order, amounts: AmountStyle) -> JSONValue {
         guard !line.quirks.contains(.productNotFound) else { return Self.productNotFound }
         let product = Catalog.product(at: line.productIndex)
         var members = Self.productMembers(product, quantity: line.quantity) + [
-            .init("Price", amounts.value(line.unitPricePence)),
+            .init("Price", amounts.value(figures.unitPriceInclPence)),
             .init("UnitPriceExTax", line.quirks.contains(.nullUnitPriceExTax)
-                ? .null : .string(Money.text(tenThousandths: line.unitPriceExTaxTenThousandths))),
+                ? .null : .string(Money.text(pence: figures.unitPriceExclPence))),
         ]
-        if line.discountPence > 0 { members.append(.init("Discount", .number(perUnitDiscountText(line)))) }
-        if line.taxRatePercent > 0 {
-            members.append(.init("Taxes", taxes(rate: line.taxRatePercent, amountPence: line.taxPence,
+        if figures.discountPence > 0 {
+            members.append(.init("Discount", .number(perUnitDiscountText(figures.discountPence, quantity: line.quantity))))
+        }
+        if line.taxRatePercent > 0 || order.tax.zeroRatedTaxes == .zeroRate {
+            members.append(.init("Taxes", taxes(rate: line.taxRatePercent, amountPence: figures.taxPence,
                                                  matchedRule: !line.quirks.contains(.unmatchedTaxRule), amounts: amounts)))
         }
-        members.append(.init("LineTotalIncTax", amounts.value(line.lineTotalPence)))
+        members.append(.init("LineTotalIncTax", amounts.value(figures.rowTotalInclPence)))
         if line.quirks.contains(.extraFields) {
             members.append(.init("x_custom", .object([.init("engraving", .string("J.W. – 2025"))])))
             members.append(.init("GiftWrap", .bool(false)))
@@ -109,14 +117,15 @@ struct OrderRenderer {
         ])
     }
 
-    private func shipping(_ charge: ShippingCharge, amounts: AmountStyle) -> JSONValue {
+    private func shipping(_ order: Order, amounts: AmountStyle) -> JSONValue {
+        let figures = order.shippingFigures
         var members: [JSONValue.Member] = [
-            .init("ShippingMethod", .optionalString(charge.methodIndex.map { Catalog.shippingMethods[$0].name })),
-            .init("Amount", amounts.value(charge.amountPence)),
+            .init("ShippingMethod", .optionalString(order.shipping.methodIndex.map { Catalog.shippingMethods[$0].name })),
+            .init("Amount", amounts.value(figures.amountInclPence)),
         ]
-        if charge.amountPence > 0 {
-            let tax = charge.amountPence - Money.roundedDivision(charge.amountPence * 100, 120)
-            members.append(.init("Taxes", taxes(rate: 20, amountPence: tax, matchedRule: true, amounts: amounts)))
+        if figures.amountInclPence > 0 {
+            members.append(.init("Taxes", taxes(rate: ShippingFigures.ratePercent, amountPence: figures.taxPence,
+                                                 matchedRule: true, amounts: amounts)))
         }
         return .object(members)
     }
@@ -150,5 +159,14 @@ struct AmountStyle {
 
     func value(_ pence: Int) -> JSONValue {
         asNumbers ? .number(Money.number(pence: pence)) : .string(Money.text(pence: pence))
+    }
+}
+
+extension Store {
+    /// Every order exactly as the endpoint renders it (a dropped one as `""`), in entity-id order,
+    /// so a test can rebuild the whole store from what a client would read.
+    public func renderedOrders() -> [[UInt8]] {
+        let encoder = PHPJSONEncoder()
+        return snapshot().map { encoder.encode(renderer.render($0)) }
     }
 }

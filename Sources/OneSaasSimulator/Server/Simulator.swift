@@ -51,7 +51,7 @@ final class Simulator: @unchecked Sendable {
         if action == "Orders" {
             return respondToOrders(OrdersEndpoint.Query(request))
         }
-        return .json(ConfigurationActions.answer(to: action) ?? OrdersEndpoint.invalidAction)
+        return .json(ConfigurationActions.answer(to: action, tax: store.tax) ?? OrdersEndpoint.invalidAction)
     }
 
     private func respondToOrders(_ query: OrdersEndpoint.Query) -> SimulatorResponse {

@@ -14,8 +14,12 @@ public final class Store: @unchecked Sendable {
         public var startDate: Int64
         public var quirks: QuirkMode
         public var badOrderCount: Int
+        /// The store's tax settings: how every VAT figure is computed, and what StoreInfo answers.
+        public var tax: TaxConfiguration
 
-        public init(orderCount: Int, seed: UInt64, startDate: Int64, quirks: QuirkMode, badOrderCount: Int) {
+        public init(orderCount: Int, seed: UInt64, startDate: Int64, quirks: QuirkMode, badOrderCount: Int,
+                    tax: TaxConfiguration = .pricesIncludingTax) {
+            self.tax = tax
             self.orderCount = orderCount
             self.seed = seed
             self.startDate = startDate
@@ -64,13 +68,15 @@ public final class Store: @unchecked Sendable {
     }
 
     public let clock: StoreClock
+    public let tax: TaxConfiguration
     let renderer: OrderRenderer
     private let state: Locked<State>
 
     public init(settings: Settings, clock: StoreClock) {
         self.clock = clock
+        tax = settings.tax
         renderer = OrderRenderer(quirks: settings.quirks)
-        var generator = OrderGenerator(seed: settings.seed, quirks: settings.quirks)
+        var generator = OrderGenerator(seed: settings.seed, quirks: settings.quirks, tax: settings.tax)
         let orders = generator.makeStore(count: settings.orderCount, from: settings.startDate, until: clock.now(),
                                          badOrders: settings.badOrderCount)
         state = Locked(State(orders: orders, generator: generator))
@@ -175,13 +181,8 @@ public final class Store: @unchecked Sendable {
         if preferred == 0, let nextStatus {
             order.status = nextStatus
             if order.invoicedAt == nil { order.invoicedAt = now }
-        } else if preferred <= 1, order.status != "canceled",
-                  let memo = state.generator.makeCreditMemo(for: order, at: now) {
-            order.credits.append(memo)
-            order.items[memo.itemIndex].refundedQuantity += memo.quantity
-            if order.items.allSatisfy({ $0.refundedQuantity == $0.quantity || $0.quirks.contains(.productNotFound) }) {
-                order.status = "closed"
-            }
+        } else if preferred <= 1, order.status != "canceled", state.generator.refund(&order, at: now, everything: false) {
+            // refund(_:at:everything:) recorded the credit memo and closed a fully refunded order.
         } else if let line = order.items.firstIndex(where: { !$0.quirks.contains(.productNotFound) }) {
             order.items[line].quantity += 1
         } else if let nextStatus {
