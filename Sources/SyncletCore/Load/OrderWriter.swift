@@ -103,10 +103,13 @@ public struct RefusedValue: Error, CustomStringConvertible {
 public struct OrderWriter {
     public let connection: MariaDBConnection
     public let runId: String
+    /// The store's newest configuration: the time zone of the orders' local dates.
+    public let store: StoreConfiguration?
 
-    public init(connection: MariaDBConnection, runId: String) {
+    public init(connection: MariaDBConnection, runId: String, store: StoreConfiguration? = nil) {
         self.connection = connection
         self.runId = runId
+        self.store = store
     }
 
     /// Keeps each statement well under MariaDB's 65,535 placeholders.
@@ -168,7 +171,7 @@ public struct OrderWriter {
                 try connection.execute("DELETE FROM \(table.name.rawValue) WHERE order_id IN (\(marks))", ids)
             }
         }
-        let context = OrderTables.Context(runId: runId, now: UTCTime.now().description)
+        let context = OrderTables.Context(runId: runId, now: UTCTime.now().description, store: store)
         for table in OrderTables.all {
             do {
                 try insertRows(table, toWrite.flatMap { table.rows($0, context) }, upsert: table.name == .orders)

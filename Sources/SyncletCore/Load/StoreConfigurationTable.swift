@@ -9,7 +9,12 @@ public struct StoreConfigurationTable {
         self.connection = connection
     }
 
+    /// Adds one reading; a resumed load of the same run does not add it twice.
     public func record(_ configuration: StoreConfiguration, runId: String?) throws {
+        if let runId, try !connection.query(
+            "SELECT 1 FROM \(TableName.storeConfiguration.rawValue) WHERE run_id = ? LIMIT 1", [.string(runId)]).isEmpty {
+            return
+        }
         try connection.execute("""
             INSERT INTO \(TableName.storeConfiguration.rawValue) (read_at, run_id, store_name, time_zone, prices_include_tax,
               tax_applied_after_discount, discount_taxed, store_info_json, tax_codes_json, payment_gateways_json)
