@@ -12,22 +12,29 @@ SIM_ORDERS     ?= 3000
 DEMO_DIR       ?= .local/demo
 RUN            ?=
 FROM           ?= transform
-export MARIADB_PORT
+RELEASE_SCRATCH ?= .build-release
+SYSROOT        ?= .local/sysroot-bullseye
+CHECK_ROOT     ?= .local/chroot-bullseye
+RPM_DIR        ?= .local/rpm
+export MARIADB_PORT RELEASE_SCRATCH SYSROOT CHECK_ROOT
 
 BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+# The release binaries live in their own scratch folder: `make test`, `make build CONFIG=release`
+# and `make bench` build into .build and never overwrite them.
+RELEASE_BIN = $(RELEASE_SCRATCH)/release
 DB_ENV = eval "$$(scripts/mariadb-private.sh env $(MARIADB_DIR))"
 DEMO_ENV = $(DB_ENV); export MAGENTO_BASE_URL=http://127.0.0.1:$(SIM_PORT)/onesaas_connect/index/index \
 	MAGENTO_ACCESS_KEY=sim-access-key INITIAL_SYNC_DATE="2025-01-01 00:00:00" SYNCLET_STAGING_DIR=$(DEMO_DIR)/staging \
 	SYNCLET_PIPELINE=$(CURDIR)/pipeline.yaml
 
-.PHONY: help deps build test demo demo-stop sync extract transform load replay install release bench db-start db-stop sim-start sim-stop clean
+.PHONY: help deps build test demo demo-stop sync extract transform load replay install release release-check rpm sysroot bench db-start db-stop sim-start sim-stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  Variables: RUN=<run id>  FROM=extract|transform|load  PREFIX=/usr/local  SIM_ORDERS=3000  MARIADB_PORT=3407"
 
 deps: ## Install Connector/C and the MariaDB server when missing (as root), or say how
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh test
 
 build: deps ## Build every executable (debug; CONFIG=release for release)
 	$(SWIFT) build -c $(CONFIG)
@@ -69,17 +76,27 @@ replay: build ## Replay a staged run: make replay RUN=<id> [FROM=transform]
 	@test -n "$(RUN)" || { echo "make replay needs RUN=<run id> (see synclet status)"; exit 2; }
 	$(BIN)/synclet sync --run $(RUN) --from $(FROM)
 
-release: deps ## Release build with the Swift runtime linked statically (needs only glibc and Connector/C)
-	$(SWIFT) build -c release --static-swift-stdlib
-	@bin="$$($(SWIFT) build -c release --show-bin-path)"; \
-	  if commit=$$(git rev-parse --short HEAD 2>/dev/null); then \
-	    git diff --quiet HEAD 2>/dev/null || commit=$$commit-dirty; \
-	    echo "$$commit" >"$$bin/BUILD_COMMIT"; echo "Built commit $$commit in $$bin"; \
-	  else rm -f "$$bin/BUILD_COMMIT"; fi
+sysroot: ## Make the Debian 11 roots release and release-check use (debootstrap, as root; once)
+	@scripts/install-deps.sh release
+	@scripts/make-sysroot.sh build $(SYSROOT)
+	@scripts/make-sysroot.sh check $(CHECK_ROOT)
 
-install: ## Install into PREFIX (builds release if needed): bin/synclet, libexec/synclet/, etc/synclet/pipeline.yaml
-	@test -x "$$($(SWIFT) build -c release --show-bin-path)/synclet" || $(MAKE) release
-	@scripts/install.sh "$$($(SWIFT) build -c release --show-bin-path)" "$(DESTDIR)$(PREFIX)"
+release: ## Static-runtime release build for glibc >= 2.31 (Rocky 9); prints the binaries' folder last
+	@scripts/install-deps.sh release
+	@scripts/release.sh
+
+release-check: ## Prove the release runs on Rocky 9: symbol versions, needed libraries, a sync in a Debian 11 chroot
+	@scripts/install-deps.sh check
+	@test -x $(RELEASE_BIN)/synclet || scripts/release.sh
+	@scripts/release-check.sh $(RELEASE_BIN)
+
+install: ## Install the checked release into PREFIX: bin/synclet, libexec/synclet/, etc/synclet/pipeline.yaml
+	@test -x $(RELEASE_BIN)/synclet || { echo "No release build in $(RELEASE_BIN): run make release && make release-check" >&2; exit 1; }
+	@scripts/install.sh $(RELEASE_BIN) "$(DESTDIR)$(PREFIX)"
+
+rpm: ## Build the RPM (checked release binaries, units, man page, completions) into .local/rpm (RPM_DIR)
+	@scripts/install-deps.sh rpm
+	@scripts/make-rpm.sh $(RELEASE_BIN) $(RPM_DIR)
 
 bench: deps ## Benchmark every stage against the simulator, release build (N=5000 orders; make bench N=100000)
 	@N=$(or $(N),5000) scripts/bench.sh
@@ -92,4 +109,4 @@ db-stop: ## Stop the private MariaDB
 
 clean: ## Remove build products and the private server's data
 	-@scripts/mariadb-private.sh stop $(MARIADB_DIR) 2>/dev/null
-	rm -rf .build .local
+	rm -rf .build $(RELEASE_SCRATCH) .local

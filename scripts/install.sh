@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Install built Synclet executables into a prefix.
 #
-# Usage: scripts/install.sh BIN_DIR PREFIX
+# Usage: scripts/install.sh [--without-simulator] BIN_DIR PREFIX
 #
-#   BIN_DIR   where `swift build` put the executables (`swift build -c release --show-bin-path`)
+#   BIN_DIR   the folder `make release` printed on its last line (.build-release/release)
 #   PREFIX    e.g. /usr/local (`make install` passes $(DESTDIR)$(PREFIX))
+#   --without-simulator   leave out onesaas-sim (the RPM does)
+#
+# Refuses binaries that `make release-check` has not passed (BIN_DIR/RELEASE_CHECK must name the
+# synclet it checked): a plain `swift build` would put binaries there that need the build
+# machine's newer glibc and the Swift runtime's shared libraries.
 #
 # Lays out:
 #   PREFIX/bin/synclet
 #   PREFIX/libexec/synclet/{extract,transform,load,onesaas-sim}   (synclet looks for its stages here)
+#   PREFIX/libexec/synclet/notify-failure                         (run by synclet-failure@.service)
 #   PREFIX/libexec/synclet/BUILD_COMMIT                           (read by `synclet --version`)
 #   PREFIX/etc/synclet/pipeline.yaml                              (found relative to bin/synclet)
 #
@@ -16,26 +22,37 @@
 # beside it as pipeline.yaml.new to compare with. Safe to run again.
 set -euo pipefail
 
+stages=(extract transform load onesaas-sim)
+if [ "${1:-}" = --without-simulator ]; then
+    stages=(extract transform load)
+    shift
+fi
 if [ $# -ne 2 ]; then
-    echo "usage: $0 BIN_DIR PREFIX" >&2
+    echo "usage: $0 [--without-simulator] BIN_DIR PREFIX" >&2
     exit 2
 fi
 BIN_DIR=$1
 PREFIX=$2
 SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd -P)
 
-for name in synclet extract transform load onesaas-sim; do
+for name in synclet "${stages[@]}"; do
     if [ ! -x "$BIN_DIR/$name" ]; then
         echo "error: $BIN_DIR/$name is missing; build first (make release)" >&2
         exit 1
     fi
 done
+checked=$(cut -d' ' -f3 "$BIN_DIR/RELEASE_CHECK" 2>/dev/null || true)
+if [ -z "$checked" ] || [ "$checked" != "$(sha256sum "$BIN_DIR/synclet" | cut -d' ' -f1)" ]; then
+    echo "error: the binaries in $BIN_DIR have not passed make release-check (they may need a newer glibc than the server's); run make release && make release-check" >&2
+    exit 1
+fi
 
 install -d -m 0755 "$PREFIX/bin" "$PREFIX/libexec/synclet" "$PREFIX/etc/synclet"
 install -m 0755 "$BIN_DIR/synclet" "$PREFIX/bin/synclet"
-for name in extract transform load onesaas-sim; do
+for name in "${stages[@]}"; do
     install -m 0755 "$BIN_DIR/$name" "$PREFIX/libexec/synclet/$name"
 done
+install -m 0755 "$SOURCE_DIR/contrib/alerting/notify-failure" "$PREFIX/libexec/synclet/notify-failure"
 
 # The commit the binaries were built from: `make release` records it beside them.
 if [ -s "$BIN_DIR/BUILD_COMMIT" ]; then
@@ -59,5 +76,5 @@ fi
 
 echo "Installed synclet $(cat "$PREFIX/libexec/synclet/BUILD_COMMIT" 2>/dev/null || echo '(unknown commit)') into $PREFIX:"
 echo "  $PREFIX/bin/synclet"
-echo "  $PREFIX/libexec/synclet/{extract,transform,load,onesaas-sim}"
+echo "  $PREFIX/libexec/synclet/{$(IFS=,; echo "${stages[*]}"),notify-failure}"
 echo "  $PIPELINE"

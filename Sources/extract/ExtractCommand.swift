@@ -9,7 +9,7 @@ struct Extract: AsyncParsableCommand {
         abstract: "Pull raw pages of orders from the OneSaas Connect endpoint into a staged run.",
         discussion: """
             Pages through Action=Orders from the first page not yet staged until the endpoint answers "" \
-            (or an empty page), writing each answer byte for byte to <staging>/runs/<run>/raw/page-NNNNNN.json \
+            (an empty or short page before it is fetched again; a store that ignores Page stops the run), writing each answer byte for byte to <staging>/runs/<run>/raw/page-NNNNNN.json \
             and recording its size and SHA-256 in run.json. Without --run it plans a new run from the \
             database's watermark. `synclet sync` runs this for you; run it alone to debug or replay.
 

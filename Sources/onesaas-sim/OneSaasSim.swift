@@ -10,9 +10,21 @@ struct OneSaasSim: ParsableCommand {
         abstract: "A local OneSaas Connect (Magento 2) orders endpoint with realistic data, quirks and faults.",
         discussion: """
             Serves GET /onesaas_connect/index/index exactly like the extension (strict one-second filter, \
-            LIMIT/OFFSET paging, PHP json_encode escaping) and a control API under /_sim/ for tests \
-            (/_sim/orders, /_sim/stats, /_sim/mutate, /_sim/mutate-during-paging, /_sim/faults, /_sim/latency, \
-            /_sim/shutdown).
+            LIMIT/OFFSET paging, PHP json_encode escaping) and a control API under /_sim/ for tests:
+              GET  /_sim/orders, /_sim/stats          the store's truth and request counters
+              POST /_sim/mutate?update=N&create=N     change orders now
+              POST /_sim/mutate-during-paging?every=2&update=1&create=1
+              POST /_sim/faults  [{"page":2,"kind":"http503","times":1}]   (GET lists, DELETE clears)
+              POST /_sim/latency?ms=N
+              POST /_sim/patch?order=N  {"Contact.WorkPhone":"+44 ...","LastUpdatedDate":"9999-12-31 00:00:00"}
+                   sets fields of one order as rendered (dotted paths, Items.0.Price for arrays);
+                   LastUpdatedDate moves the order's updated_at in the store, a future date included
+              POST /_sim/clock?offset_seconds=N       the store clock runs N seconds ahead (GET shows it)
+              POST /_sim/shutdown
+            Fault kinds that reproduce a misbehaving store: empty-orders ("Orders":[] mid-run), short-page \
+            (half the page's rows), ignore-page (page 0 whatever Page asks; give times=1000 for a cache that \
+            always does), trickle (the body a byte at a time, --trickle-byte-ms apart), bom (a UTF-8 byte \
+            order mark before the JSON), db-error ({"Error":"SQLSTATE[HY000] [2002] Connection refused"}).
 
             Examples:
               onesaas-sim --port 8080 --orders 2000 --seed 42
@@ -78,9 +90,13 @@ struct OneSaasSim: ParsableCommand {
 
     @Option(help: """
         Inject a fault on an Orders request, e.g. page=2:http503 or page=3:timeout:times=2 (repeatable). \
-        Kinds: http500, http503, http502, http429, php-notice, truncated, invalid-json, empty-body, timeout, bad-key.
+        Kinds: http500, http503, http502, http429, php-notice, truncated, invalid-json, empty-body, timeout, bad-key, \
+        empty-orders, short-page, ignore-page, trickle, bom, db-error.
         """)
     var fault: [String] = []
+
+    @Option(help: "The pause between two bytes of the trickle fault's body, in milliseconds.")
+    var trickleByteMs = 100
 
     @Option(help: "How long the timeout fault holds a request before hanging up, in seconds.")
     var faultTimeoutSeconds = 30
@@ -90,6 +106,7 @@ struct OneSaasSim: ParsableCommand {
 
     func validate() throws {
         guard orders >= 0 else { throw ValidationError("--orders must be 0 or more, got \(orders).") }
+        guard trickleByteMs >= 0 else { throw ValidationError("--trickle-byte-ms must be 0 or more.") }
         guard badOrders >= 0, badOrders <= orders else { throw ValidationError("--bad-orders must be between 0 and --orders.") }
         guard UTCTime.parse(startDate) != nil else {
             throw ValidationError("--start-date '\(startDate)' is not a time like 2025-07-01 00:00:00.")
@@ -137,6 +154,7 @@ struct OneSaasSim: ParsableCommand {
         configuration.pagingMutation = mutateDuringPaging.flatMap(PagingMutation.init(specification:)) ?? .off
         configuration.faults = fault.compactMap(Fault.init(specification:))
         configuration.faultTimeoutSeconds = faultTimeoutSeconds
+        configuration.trickleByteMilliseconds = trickleByteMs
         if verbose {
             configuration.requestLog = { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -221,8 +221,106 @@ final class PipelineConfigurationTests: XCTestCase {
         }
         XCTAssertThrowsError(try PipelineConfiguration.parse("stages:\n  - name: extract\n  - name: load\n", path: "p.yaml"))
         XCTAssertThrowsError(try PipelineConfiguration.parse("stages:\n  - name: exctract\n", path: "p.yaml")) { error in
-            XCTAssertTrue("\(error)".contains("is not a valid pipeline"), "\(error)")
+            XCTAssertTrue("\(error)".contains("p.yaml line 2: stage name \"exctract\" is not one of extract, transform, load"), "\(error)")
         }
         XCTAssertThrowsError(try PipelineConfiguration.parse("http:\n  concurrency: 0\n", path: "p.yaml"))
+    }
+}
+
+/// `pipeline.yaml` read strictly (issue 11): unknown keys and bad numbers are errors naming the line.
+final class StrictPipelineTests: XCTestCase {
+    private func error(_ yaml: String) -> String {
+        do {
+            _ = try PipelineConfiguration.parse(yaml, path: "p.yaml")
+            return "no error"
+        } catch let error as ConfigurationError {
+            return error.description
+        } catch {
+            return "not a configuration error: \(error)"
+        }
+    }
+
+    func testAMisspeltKeyIsAnErrorNamingTheKeyAndItsLine() {
+        let message = error("http:\n  connect_timeout_seconds: 5\n  retires: 2\n")
+        XCTAssertTrue(message.contains("p.yaml line 3:"), message)
+        XCTAssertTrue(message.contains("http.retires is not a setting"), message)
+        XCTAssertTrue(error("htp:\n  retries: 2\n").contains("line 1: htp is not a setting"))
+        XCTAssertTrue(error("stages:\n  - name: extract\n    timeout: 5\n").contains("stages[extract].timeout"))
+    }
+
+    func testEveryNumberIsRangeCheckedInsteadOfCrashing() {
+        let negative = error("http:\n  retries: -1\n")
+        XCTAssertTrue(negative.contains("line 2: http.retries must be a whole number from 0 to 100, got \"-1\""), negative)
+        XCTAssertTrue(error("http:\n  concurrency: 0\n").contains("http.concurrency"))
+        XCTAssertTrue(error("http:\n  read_timeout_seconds: soon\n").contains("http.read_timeout_seconds must be a number"))
+        XCTAssertTrue(error("load:\n  batch_size: 2.5\n").contains("load.batch_size must be a whole number"))
+        XCTAssertTrue(error("retention:\n  keep_loaded_runs_days: -3\n").contains("retention.keep_loaded_runs_days"))
+        XCTAssertTrue(error("watermark:\n  overlap_seconds: 99999999\n").contains("watermark.overlap_seconds"))
+        XCTAssertTrue(error("stages:\n  - name: extract\n    retries: -1\n  - name: transform\n  - name: load\n").contains("line 3"))
+        XCTAssertTrue(error("http:\n  backoff_initial_seconds: 10\n  backoff_maximum_seconds: 1\n").contains("must not be less than"))
+    }
+
+    func testAYAMLSyntaxErrorNamesTheLineWithoutEchoingTheFile() {
+        let message = error("http:\n  retries: 2\n   concurrency: [1\nload:\n  batch_size: 10\n")
+        XCTAssertTrue(message.contains("is not valid YAML"), message)
+        XCTAssertTrue(message.contains("line "), message)
+        XCTAssertFalse(message.contains("batch_size"), "the file is not echoed: \(message)")
+        XCTAssertFalse(message.contains("\n"), "one line: \(message)")
+    }
+
+    func testAKeyGivenTwiceIsAnError() {
+        let message = error("http:\n  retries: 2\n  retries: 3\n")
+        XCTAssertTrue(message.contains("retries twice"), message)
+        XCTAssertTrue(message.contains("p.yaml line "), message)
+    }
+
+    func testEmptySectionsAndAnEmptyFileKeepTheDefaults() throws {
+        let empty = try PipelineConfiguration.parse("", path: "p.yaml")
+        XCTAssertEqual(empty.http.retries, PipelineConfiguration.HTTP().retries)
+        let emptySection = try PipelineConfiguration.parse("http:\nload:\n  retries: 0\n", path: "p.yaml")
+        XCTAssertEqual(emptySection.http.requestTimeoutSeconds, PipelineConfiguration.HTTP().requestTimeoutSeconds)
+        XCTAssertEqual(emptySection.load.retries, 0)
+        let withTimeout = try PipelineConfiguration.parse("http:\n  request_timeout_seconds: 20\n  ca_file: /tmp/ca.pem\n", path: "p.yaml")
+        XCTAssertEqual(withTimeout.http.requestTimeoutSeconds, 20)
+        XCTAssertEqual(withTimeout.http.caFile, "/tmp/ca.pem")
+    }
+}
+
+/// `.env` follows the rules dotenv tools share (issue 10).
+final class DotEnvRulesTests: XCTestCase {
+    func testATrailingCommentAfterAQuotedValueIsDropped() throws {
+        let values = try DotEnvFile.parse("DB_PASSWORD=\"s3cret\"  # the reader's password\nDB_USER='reader' # comment\n")
+        XCTAssertEqual(values["DB_PASSWORD"], "s3cret")
+        XCTAssertEqual(values["DB_USER"], "reader")
+    }
+
+    func testAnUnquotedValueEndsAtACommentButKeepsAHashInsideIt() throws {
+        let values = try DotEnvFile.parse("A=plain # comment\nB=pa#ss\nC=\n")
+        XCTAssertEqual(values["A"], "plain")
+        XCTAssertEqual(values["B"], "pa#ss")
+        XCTAssertEqual(values["C"], "")
+    }
+
+    func testDoubleQuotesTakeBackslashEscapesAndSingleQuotesAreLiteral() throws {
+        let values = try DotEnvFile.parse(#"""
+            A="line one\nline \"two\" \\ end"
+            B='no \n escapes # here'
+            C="a # inside quotes"
+            """#)
+        XCTAssertEqual(values["A"], "line one\nline \"two\" \\ end")
+        XCTAssertEqual(values["B"], #"no \n escapes # here"#)
+        XCTAssertEqual(values["C"], "a # inside quotes")
+    }
+
+    func testAnUnterminatedQuoteIsAnErrorNamingTheLine() {
+        XCTAssertThrowsError(try DotEnvFile.parse("DB_USER=reader\nDB_PASSWORD=\"s3cret\n", path: "/srv/.env")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("line 2 of /srv/.env"), message)
+            XCTAssertTrue(message.contains("never closed"), message)
+            XCTAssertFalse(message.contains("s3cret"), "no secret in the message: \(message)")
+        }
+        XCTAssertThrowsError(try DotEnvFile.parse("DB_PASSWORD=\"s3cret\"trailing\n")) { error in
+            XCTAssertFalse("\(error)".contains("trailing"), "\(error)")
+        }
     }
 }

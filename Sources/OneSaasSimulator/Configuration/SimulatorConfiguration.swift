@@ -17,6 +17,8 @@ public struct SimulatorConfiguration: Sendable {
     public var pagingMutation = PagingMutation.off
     public var faults: [Fault] = []
     public var faultTimeoutSeconds = 30
+    /// The pause between two bytes of a `trickle` fault's body.
+    public var trickleByteMilliseconds = 100
     /// Receives one line per request when set; never sees the access key.
     public var requestLog: (@Sendable (String) -> Void)?
 

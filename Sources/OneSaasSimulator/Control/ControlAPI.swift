@@ -18,6 +18,8 @@ struct ControlAPI {
             simulator.settings.withLock { $0.faults.removeAll() }
             return pendingFaults()
         case ("POST", "/_sim/latency"): return setLatency(request)
+        case ("POST", "/_sim/patch"): return patch(request)
+        case ("GET", "/_sim/clock"), ("POST", "/_sim/clock"): return clock(request)
         case ("POST", "/_sim/shutdown"):
             var response = SimulatorResponse.json(.object([.init("shutdown", .bool(true))]))
             response.afterSending = simulator.shutdownRequest.withLock { $0 }
@@ -105,6 +107,64 @@ struct ControlAPI {
         }
         simulator.settings.withLock { $0.faults.add(faults) }
         return pendingFaults()
+    }
+
+    /// `POST /_sim/patch?order=12` with `{"Contact.WorkPhone": "+44 ...", "LastUpdatedDate": "9999-12-31 00:00:00"}`:
+    /// sets fields of one order as the endpoint renders it. `LastUpdatedDate` changes the order's
+    /// `updated_at` in the store itself, so the filter sees it too.
+    private func patch(_ request: SimulatorRequest) -> SimulatorResponse {
+        guard let orderId = request.integer("order"), simulator.store.contains(orderId: orderId) else {
+            return failure("patch needs order=<an order id of the store>", status: 400)
+        }
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], !parsed.isEmpty else {
+            return failure(#"body must be a JSON object of field paths and values, e.g. {"Contact.WorkPhone":"+44 20 7946 0000"}"#, status: 400)
+        }
+        var patches: [FieldPatch] = []
+        for (path, raw) in parsed.sorted(by: { $0.key < $1.key }) {
+            guard let value = Self.jsonValue(raw) else { return failure("\(path): only strings, numbers and null can be set", status: 400) }
+            if path == "LastUpdatedDate" {
+                guard case .string(let text) = value, let time = UTCTime.parse(text) else {
+                    return failure("LastUpdatedDate must be a time like 2025-07-01 12:00:00", status: 400)
+                }
+                simulator.store.setUpdatedAt(orderId: orderId, to: time)
+                continue
+            }
+            patches.append(FieldPatch(path: path, value: value))
+        }
+        let all = simulator.settings.withLock { settings in
+            var current = settings.patches[orderId] ?? []
+            current.removeAll { existing in patches.contains { $0.path == existing.path } }
+            current += patches
+            settings.patches[orderId] = current
+            return current
+        }
+        return .json(.object([
+            .init("order", .integer(orderId)),
+            .init("fields", .object(all.map { .init($0.pathText, $0.value) })),
+        ]))
+    }
+
+    private static func jsonValue(_ raw: Any) -> JSONValue? {
+        switch raw {
+        case let text as String: return .string(text)
+        case is NSNull: return .null
+        case let number as NSNumber: return .number(number.stringValue)
+        default: return nil
+        }
+    }
+
+    /// `POST /_sim/clock?offset_seconds=10800`: the store's clock runs that far ahead (negative: behind).
+    private func clock(_ request: SimulatorRequest) -> SimulatorResponse {
+        if request.method == "POST" {
+            guard let offset = request.integer("offset_seconds") else {
+                return failure("clock needs offset_seconds=<seconds, negative for behind>", status: 400)
+            }
+            simulator.store.clock.setOffset(seconds: Int64(offset))
+        }
+        return .json(.object([
+            .init("offset_seconds", .integer(Int(simulator.store.clock.offsetSeconds))),
+            .init("now", .string(UTCTime.databaseText(simulator.store.clock.now()))),
+        ]))
     }
 
     private func setLatency(_ request: SimulatorRequest) -> SimulatorResponse {

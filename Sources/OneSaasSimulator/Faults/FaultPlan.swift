@@ -12,6 +12,18 @@ public enum FaultKind: String, CaseIterable, Sendable {
     case emptyBody = "empty-body"
     case timeout
     case badKey = "bad-key"
+    /// `{"OneSaas Version": ..., "Orders": []}`: a page whose query failed quietly.
+    case emptyOrders = "empty-orders"
+    /// The page with only its first half of orders: rows skipped by a broken query or cache.
+    case shortPage = "short-page"
+    /// Page 0 whatever `Page` asks for: a cache that keys on the path and ignores the query.
+    case ignorePage = "ignore-page"
+    /// The right body, sent one byte at a time (see `--trickle-byte-ms`).
+    case trickle
+    /// The right body after a UTF-8 byte order mark.
+    case bom
+    /// `{"Error":"SQLSTATE[HY000] [2002] Connection refused"}`: the store's database is down.
+    case dbError = "db-error"
 }
 
 /// One planned failure: on `page` (any page when nil), for the next `times` requests.

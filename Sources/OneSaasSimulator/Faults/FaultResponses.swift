@@ -1,7 +1,8 @@
 /// What each fault looks like on the wire, modelled on what Magento, PHP, nginx and a CDN really send.
 enum FaultResponses {
     /// - Parameter normalBody: the JSON the request would have had; some faults damage it.
-    static func response(for kind: FaultKind, normalBody: () -> [UInt8], holdSeconds: Int) -> SimulatorResponse {
+    static func response(for kind: FaultKind, normalBody: () -> [UInt8], holdSeconds: Int,
+                         trickleMilliseconds: Int = 100) -> SimulatorResponse {
         switch kind {
         case .http500:
             return .html(magentoErrorPage, status: 500)
@@ -33,8 +34,22 @@ enum FaultResponses {
             return response
         case .badKey:
             return .json(OrdersEndpoint.invalidKey)
+        case .trickle:
+            var response = SimulatorResponse(status: 200, contentType: "application/json", body: normalBody())
+            response.trickleMilliseconds = trickleMilliseconds
+            return response
+        case .bom:
+            return SimulatorResponse(status: 200, contentType: "application/json", body: [0xEF, 0xBB, 0xBF] + normalBody())
+        case .dbError:
+            return .json(.object([.init("Error", .string(databaseError))]))
+        case .emptyOrders, .shortPage, .ignorePage:
+            // Served by the endpoint itself: they change which orders the page holds.
+            return SimulatorResponse(status: 200, contentType: "application/json", body: normalBody())
         }
     }
+
+    /// What the extension passes on from PDO when MySQL is down.
+    static let databaseError = "SQLSTATE[HY000] [2002] Connection refused"
 
     static let magentoErrorPage = """
         <!doctype html>

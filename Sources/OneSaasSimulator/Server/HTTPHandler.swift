@@ -68,11 +68,37 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let status = HTTPResponseStatus(statusCode: response.status)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: requestHead.version, status: status, headers: headers))),
                       promise: nil)
+        if let pause = response.trickleMilliseconds {
+            context.flush()
+            trickle(response.body[...], pause: pause, keepAlive: keepAlive, context: context)
+            return
+        }
         var buffer = context.channel.allocator.buffer(capacity: response.body.count)
         buffer.writeBytes(response.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        finish(afterSending: response.afterSending, keepAlive: keepAlive, context: context)
+    }
+
+    /// Sends one byte, then the rest after `pause`, like a PHP worker flushing as it crawls along.
+    private func trickle(_ rest: ArraySlice<UInt8>, pause: Int, keepAlive: Bool, context: ChannelHandlerContext) {
+        guard let byte = rest.first else {
+            finish(afterSending: nil, keepAlive: keepAlive, context: context)
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 1)
+        buffer.writeInteger(byte)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let remaining = rest.dropFirst()
+        pendingTask = context.eventLoop.scheduleTask(in: .milliseconds(Int64(pause))) {
+            let (handler, context) = loopBound.value
+            handler.pendingTask = nil
+            handler.trickle(remaining, pause: pause, keepAlive: keepAlive, context: context)
+        }
+    }
+
+    private func finish(afterSending: (@Sendable () -> Void)?, keepAlive: Bool, context: ChannelHandlerContext) {
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let afterSending = response.afterSending
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { loopBound.value.close(promise: nil) }
             afterSending?()

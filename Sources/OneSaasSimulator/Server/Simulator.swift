@@ -6,6 +6,8 @@ final class Simulator: @unchecked Sendable {
         var pagingMutation: PagingMutation
         var pagesSinceMutation = 0
         var faults = FaultPlan()
+        /// Fields set on single orders through `POST /_sim/patch`, by order id.
+        var patches: [Int: [FieldPatch]] = [:]
     }
 
     struct Counters {
@@ -56,15 +58,20 @@ final class Simulator: @unchecked Sendable {
 
     private func respondToOrders(_ query: OrdersEndpoint.Query) -> SimulatorResponse {
         counters.withLock { $0.ordersRequests += 1 }
-        let (fault, latency) = settings.withLock { ($0.faults.take(forPage: query.page), $0.pageLatencyMilliseconds) }
-        let endpoint = OrdersEndpoint(store: store)
+        let (fault, latency, patches) = settings.withLock {
+            ($0.faults.take(forPage: query.page), $0.pageLatencyMilliseconds, $0.patches)
+        }
+        let endpoint = OrdersEndpoint(store: store, patches: patches)
         var response: SimulatorResponse
         if let fault {
             var servedPage = false
+            var served = query
+            if fault == .ignorePage { served.page = 0 }
+            let shape: OrdersEndpoint.Shape = fault == .emptyOrders ? .empty : fault == .shortPage ? .firstHalf : .whole
             response = FaultResponses.response(for: fault, normalBody: {
                 servedPage = true
-                return endpoint.body(for: query)
-            }, holdSeconds: configuration.faultTimeoutSeconds)
+                return endpoint.body(for: served, shape: shape)
+            }, holdSeconds: configuration.faultTimeoutSeconds, trickleMilliseconds: configuration.trickleByteMilliseconds)
             if servedPage { mutateIfDue(after: query) }
         } else {
             response = SimulatorResponse(status: 200, contentType: "application/json", body: endpoint.body(for: query))

@@ -60,6 +60,8 @@ struct SimulatorResponse {
     var delayMilliseconds = 0
     /// Answer nothing and close the connection after this long (the `timeout` fault).
     var holdSeconds: Int?
+    /// Send the body one byte at a time with this pause between bytes (the `trickle` fault).
+    var trickleMilliseconds: Int?
     /// Runs once the response is on its way (used by `POST /_sim/shutdown`).
     var afterSending: (@Sendable () -> Void)?
 

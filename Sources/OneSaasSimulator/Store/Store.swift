@@ -138,6 +138,24 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Sets one order's `updated_at` as a direct SQL update would (a future date included);
+    /// false when there is no such order.
+    @discardableResult
+    public func setUpdatedAt(orderId: Int, to time: Int64) -> Bool {
+        state.withLock { state in
+            guard let index = state.orders.firstIndex(where: { $0.id == orderId }) else { return false }
+            var order = state.orders[index]
+            order.updatedAt = time
+            state.replace(at: index, with: order)
+            return true
+        }
+    }
+
+    /// True when the store holds an order with this entity id.
+    func contains(orderId: Int) -> Bool {
+        state.withLock { state in state.orders.contains { $0.id == orderId } }
+    }
+
     private func isUpdatable(_ order: Order) -> Bool {
         !order.isDropped && order.defect == nil
     }

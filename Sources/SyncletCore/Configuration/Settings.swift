@@ -127,7 +127,13 @@ public struct Settings: Sendable {
     }
 }
 
-/// The `.env` format: `NAME=value` lines, `#` comments, optional `export ` and quotes.
+/// The `.env` format as dotenv tools share it: `NAME=value` lines, `#` comment lines, an optional
+/// `export `, and values that are
+/// - unquoted: trimmed, and a ` # comment` after whitespace is dropped;
+/// - in single quotes: taken literally;
+/// - in double quotes: with the escapes `\n`, `\t`, `\r`, `\"`, `\\` and `\$`.
+/// After a closing quote only whitespace and a `# comment` may follow. A quote that is never
+/// closed is an error naming the line, rather than a value that silently keeps the quote.
 enum DotEnvFile {
     static func parse(contentsOf path: String) throws -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -146,16 +152,55 @@ enum DotEnvFile {
             if line.hasSuffix("\r") { line.removeLast() }
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-            guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigurationError(variable: ".env", problem: "line \(index + 1) of \(path) is not NAME=value")
+            func malformed(_ why: String) -> ConfigurationError {
+                ConfigurationError(variable: ".env", problem: "line \(index + 1) of \(path) \(why)")
             }
+            guard let equals = line.firstIndex(of: "=") else { throw malformed("is not NAME=value") }
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ".") }) else {
+                throw malformed("has no valid NAME before =")
             }
-            values[name] = value
+            let rawValue = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            values[name] = try value(of: rawValue, malformed: malformed)
         }
         return values
+    }
+
+    private static func value(of text: String, malformed: (String) -> ConfigurationError) throws -> String {
+        guard let quote = text.first, quote == "\"" || quote == "'" else {
+            // Unquoted: a `#` starts a comment only after whitespace, so `pa#ss` stays whole.
+            var value = text
+            if let range = text.range(of: #"\s#"#, options: .regularExpression) { value = String(text[..<range.lowerBound]) }
+            return value.trimmingCharacters(in: .whitespaces)
+        }
+        var result = ""
+        var index = text.index(after: text.startIndex)
+        while index < text.endIndex {
+            let character = text[index]
+            if character == quote {
+                let rest = text[text.index(after: index)...].trimmingCharacters(in: .whitespaces)
+                guard rest.isEmpty || rest.hasPrefix("#") else {
+                    // Not shown: the line may hold a secret.
+                    throw malformed("has text after the closing quote; quote the whole value, or start a comment with \" #\"")
+                }
+                return result
+            }
+            if quote == "\"", character == "\\" {
+                let next = text.index(after: index)
+                guard next < text.endIndex else { break }
+                switch text[next] {
+                case "n": result.append("\n")
+                case "t": result.append("\t")
+                case "r": result.append("\r")
+                case "\"", "\\", "$", "'": result.append(text[next])
+                default: result.append("\\"); result.append(text[next])
+                }
+                index = text.index(after: next)
+                continue
+            }
+            result.append(character)
+            index = text.index(after: index)
+        }
+        throw malformed("opens a \(quote == "\"" ? "double" : "single") quote that is never closed")
     }
 }

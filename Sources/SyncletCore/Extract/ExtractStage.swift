@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Up to `http.concurrency` requests are in flight at once; pages are staged in page order, each atomically,
 /// with its size and SHA-256 recorded in `run.json` only once the file is complete. A resumed
-/// run starts at the first page not yet staged. Paging stops at the first `""` or empty page.
+/// run starts at the first page not yet staged. Paging ends only at the answer `""`; what else
+/// may end it (an empty or short page, a store that ignores `Page`) is judged by `PagingGuard`.
 public struct ExtractStage {
     public let run: StagedRun
     public let client: OneSaasClient
@@ -18,6 +19,9 @@ public struct ExtractStage {
         self.log = log
     }
 
+    private var retries: Int { client.http.retries }
+    private var backoff: Backoff { client.http.backoff }
+
     public func execute() async throws {
         var manifest = try run.loadManifest()
         if manifest.stages[.extract]?.status == .completed { log.info("run \(run.runId): extract already complete"); return }
@@ -25,7 +29,8 @@ public struct ExtractStage {
         StagingFileSystem.removeLeftoverTemporaryFiles(in: run.rawDirectory)
         manifest = try run.loadManifest()
         var record = manifest.extract ?? ExtractRecord()
-        for page in record.pages { _ = try run.verifiedRawPage(page) }
+        var lastStaged: (page: Int, body: [UInt8])?
+        for page in record.pages { lastStaged = (page.page, try run.verifiedRawPage(page)) }
         let request = manifest.request
         log.info("run \(run.runId): extracting \(manifest.type.rawValue) window OrderCreatedTime=\(request.orderCreatedTime)\(request.lastUpdatedTime.map { " LastUpdatedTime=\($0)" } ?? ""), from page \(record.pages.count)")
 
@@ -45,26 +50,64 @@ public struct ExtractStage {
             try run.updateManifest { try $0.record(snapshot) }
             lastSaved = Date()
         }
+        var pagingGuard = PagingGuard(pageSize: request.pageSize)
+        // A resumed run judges its next page against the last one staged before, so a store that
+        // repeats pages is caught at the first repeat even across a restart of the stage.
+        if let lastStaged, case .orders(let ordersPage) = try? PageResponse.classify(lastStaged.body, keepingOrders: false) {
+            pagingGuard.remember(page: lastStaged.page, answer: .orders(count: ordersPage.elementCount, ids: ordersPage.orderIds))
+        }
+        var held: (page: Int, fetched: FetchedBody, ordersPage: OrdersPage, attempts: Int)?
+        var anomalies: [Int: Int] = [:]
+        func stage(_ page: Int, _ fetched: FetchedBody, _ ordersPage: OrdersPage, _ attempts: Int) throws {
+            record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
+            let staged = try run.writeRawPage(page, body: fetched.body)
+            record.pages.append(PageRecord(
+                page: page, file: staged.file, bytes: staged.bytes, sha256: staged.sha256,
+                orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
+                httpStatus: fetched.status, serverDate: fetched.serverDate,
+                fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
+            orders += ordersPage.orderCount
+            if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
+            progress.update(pages: record.pages.count, orders: orders)
+        }
         do {
             // A run that already reached the end (a replay from extract) fetches nothing more.
             if !record.reachedEnd {
                 try await fetchInOrder(from: nextPage, request: request) { page, fetched, response, attempts in
                     if page == 0, let date = fetched.serverDate { record.storeClockAtStart = UTCTime(httpDate: date) }
-                    guard case .orders(let ordersPage) = response, !ordersPage.isEmpty else {
-                        record.reachedEnd = true
-                        return false
+                    let answer: PagingGuard.Answer
+                    switch response {
+                    case .orders(let ordersPage): answer = .orders(count: ordersPage.elementCount, ids: ordersPage.orderIds)
+                    default: answer = .end
                     }
-                    record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
-                    let staged = try run.writeRawPage(page, body: fetched.body)
-                    record.pages.append(PageRecord(
-                        page: page, file: staged.file, bytes: staged.bytes, sha256: staged.sha256,
-                        orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
-                        httpStatus: fetched.status, serverDate: fetched.serverDate,
-                        fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
-                    orders += ordersPage.orderCount
-                    if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
-                    progress.update(pages: record.pages.count, orders: orders)
-                    return true
+                    switch pagingGuard.judge(page: page, answer: answer) {
+                    case .stage:
+                        guard case .orders(let ordersPage) = response else { return .next }
+                        try stage(page, fetched, ordersPage, attempts)
+                        return .next
+                    case .holdAsLast:
+                        guard case .orders(let ordersPage) = response else { return .next }
+                        held = (page, fetched, ordersPage, attempts)
+                        return .next
+                    case .end:
+                        if let last = held { try stage(last.page, last.fetched, last.ordersPage, last.attempts) }
+                        held = nil
+                        record.reachedEnd = true
+                        return .finished
+                    case .retry(let again, let reason):
+                        held = nil
+                        let attempt = anomalies[again, default: 0] + 1
+                        anomalies[again] = attempt
+                        guard attempt <= retries else {
+                            throw ExtractError.pagingAnomaly(page: again, reason: reason, attempts: attempt)
+                        }
+                        let delay = backoff.delay(afterAttempt: attempt)
+                        log.warning("\(reason); fetching page \(again) again in \(String(format: "%.1f", delay))s (\(attempt) of \(retries))")
+                        try await Task.sleep(nanoseconds: Backoff.nanoseconds(delay))
+                        return .restart(from: again)
+                    case .stop(let reason):
+                        throw ExtractError.storeIgnoresPaging(reason)
+                    }
                 }
             }
         } catch {
@@ -99,13 +142,33 @@ public struct ExtractStage {
         }
     }
 
-    /// Keeps `concurrency` requests in flight and hands each answer to `stage` in page order;
-    /// stops at the first page `stage` declines (the end of the data) or the first failure,
-    /// cancelling the requests still running.
+    /// What to do after one answer has been handed over.
+    enum NextStep {
+        case next
+        /// The end of the data: cancel what is still in flight.
+        case finished
+        /// Throw away every answer from this page on and ask for them again.
+        case restart(from: Int)
+    }
+
+    /// Keeps `concurrency` requests in flight and hands each answer to `stage` in page order,
+    /// until `stage` says the data has ended or the first failure, cancelling the requests still
+    /// running. A restart discards the answers from that page on and asks again from there.
     private func fetchInOrder(
         from firstPage: Int, request: OrdersRequest,
-        stage: (Int, FetchedBody, PageResponse, Int) throws -> Bool
+        stage: (Int, FetchedBody, PageResponse, Int) async throws -> NextStep
     ) async throws {
+        var start = firstPage
+        while let restart = try await fetchWindow(from: start, request: request, stage: stage) {
+            start = restart
+        }
+    }
+
+    /// One pass of `fetchInOrder`; returns the page to start again from, or nil when finished.
+    private func fetchWindow(
+        from firstPage: Int, request: OrdersRequest,
+        stage: (Int, FetchedBody, PageResponse, Int) async throws -> NextStep
+    ) async throws -> Int? {
         try await withThrowingTaskGroup(of: (Int, Result<(FetchedBody, PageResponse, Int), Error>).self) { group in
             var nextToRequest = firstPage
             func ask(for page: Int) {
@@ -128,15 +191,38 @@ public struct ExtractStage {
                 answered[page] = result
                 while let ready = answered.removeValue(forKey: nextToStage) {
                     let (body, response, attempts) = try ready.get()
-                    guard try stage(nextToStage, body, response, attempts) else {
+                    switch try await stage(nextToStage, body, response, attempts) {
+                    case .next:
+                        nextToStage += 1
+                        ask(for: nextToRequest)
+                        nextToRequest += 1
+                    case .finished:
                         group.cancelAll()
-                        return
+                        return nil
+                    case .restart(let page):
+                        group.cancelAll()
+                        return page
                     }
-                    nextToStage += 1
-                    ask(for: nextToRequest)
-                    nextToRequest += 1
                 }
             }
+            return nil
+        }
+    }
+}
+
+/// Why `extract` stopped paging although every request was answered.
+public enum ExtractError: Error, CustomStringConvertible {
+    /// A page kept looking wrong (empty `Orders`, a short page before the end) after every retry.
+    case pagingAnomaly(page: Int, reason: String, attempts: Int)
+    /// The store answers the same orders whatever `Page` asks for.
+    case storeIgnoresPaging(String)
+
+    public var description: String {
+        switch self {
+        case .pagingAnomaly(let page, let reason, let attempts):
+            return "\(reason); page \(page) was fetched \(attempts) times and stayed so. Nothing was loaded and the watermark did not move; check the store (its error log, a cache in front of it), then run synclet sync again"
+        case .storeIgnoresPaging(let reason):
+            return "\(reason). Nothing was loaded and the watermark did not move; make the cache in front of the store pass the query string (Page, PageSize) through, then run synclet sync again"
         }
     }
 }

@@ -237,7 +237,7 @@ final class LoadSession {
                     connection?.close()
                     connection = nil
                 }
-                let delay = min(30, 0.5 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1.0)
+                let delay = Backoff.database.delay(afterAttempt: attempt)
                 log.warning("database: \(error.message) (error \(error.code)); attempt \(attempt) of \(retries + 1), retrying in \(String(format: "%.1f", delay))s")
                 Thread.sleep(forTimeInterval: delay)
             }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// One HTTP answer of the endpoint, before classification.
@@ -25,6 +26,8 @@ public enum EndpointError: Error, CustomStringConvertible {
     case unexpectedStatus(what: String, status: Int, excerpt: String)
     /// The TLS handshake failed: the store's certificate could not be verified.
     case tlsFailed(what: String, detail: String)
+    /// An `https` URL reached a port that answers plain HTTP.
+    case notTLS(what: String, detail: String)
 
     public var description: String {
         switch self {
@@ -38,6 +41,8 @@ public enum EndpointError: Error, CustomStringConvertible {
             return "\(what) answered HTTP \(status): \"\(excerpt)\"; check MAGENTO_BASE_URL"
         case .tlsFailed(let what, let detail):
             return "\(what): the store's TLS certificate could not be verified (\(detail)); if the store uses a private CA, name its certificate file in pipeline.yaml under http.ca_file"
+        case .notTLS(let what, let detail):
+            return "\(what): MAGENTO_BASE_URL says https, but the server at that address and port answered plain HTTP, not TLS (\(detail)); use the store's https port (usually 443), or http:// if the store really serves plain HTTP"
         }
     }
 
@@ -60,7 +65,7 @@ public enum EndpointError: Error, CustomStringConvertible {
 /// ```
 public final class OneSaasClient: @unchecked Sendable {
     private let settings: MagentoSettings
-    private let http: PipelineConfiguration.HTTP
+    let http: PipelineConfiguration.HTTP
     private let client: HTTPClient
     private let log: Log
 
@@ -84,6 +89,9 @@ public final class OneSaasClient: @unchecked Sendable {
                 read: .milliseconds(Int64(http.readTimeoutSeconds * 1000))),
             decompression: .enabled(limit: .ratio(50)))
         configuration.httpVersion = .http1Only
+        // A refused connection fails the attempt at once; our own retries (with backoff) decide
+        // whether to try again, instead of the pool retrying until the connect timeout each time.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -133,7 +141,7 @@ public final class OneSaasClient: @unchecked Sendable {
     public func configuration(action: String) async throws -> JSONValue {
         let (fetched, _) = try await fetchWithRetries(what: action, parameters: [("Action", action)]) { body in
             let value = try JSONParser.parse(body)
-            if let message = value["Error"]?.stringValue { throw Self.rejection(message) }
+            if let message = value["Error"]?.stringValue { throw Self.classifyError(message) }
             return value
         }
         return try JSONParser.parse(fetched.body)
@@ -144,14 +152,24 @@ public final class OneSaasClient: @unchecked Sendable {
         let (fetched, response) = try await fetchWithRetries(what: what, parameters: parameters) { body in
             attempts += 1
             let response = try PageResponse.classify(body, keepingOrders: false)
-            if case .endpointError(let message) = response { throw Self.rejection(message) }
+            if case .endpointError(let message) = response { throw Self.classifyError(message) }
             return response
         }
         return (fetched, response, attempts)
     }
 
-    static func rejection(_ message: String) -> EndpointError {
-        message.localizedCaseInsensitiveContains("api key") ? .keyRejected : .requestRejected(message)
+    /// What an `{"Error": ...}` answer means. Only the extension's own refusals are rejections
+    /// (exit 3, not retried); anything else it passes on, such as a PHP exception or a database
+    /// error (`SQLSTATE[HY000] [2002] Connection refused`), is a failure of the store that may pass,
+    /// so it is retried like a 500 and in the end fails the run (exit 1) naming what the store said.
+    static func classifyError(_ message: String) -> Error {
+        if message.localizedCaseInsensitiveContains("api key") || message.localizedCaseInsensitiveContains("access key") {
+            return EndpointError.keyRejected
+        }
+        if message.localizedCaseInsensitiveContains("invalid action") {
+            return EndpointError.requestRejected(message)
+        }
+        return StoreSideError(message: message)
     }
 
     /// Sends a GET until `accept` takes the body. Connection errors, timeouts, 5xx, 429 and
@@ -171,6 +189,8 @@ public final class OneSaasClient: @unchecked Sendable {
                         return (fetched, try accept(fetched.body))
                     } catch let error as EndpointError {
                         throw error
+                    } catch let error as StoreSideError {
+                        lastProblem = "\(error)"
                     } catch {
                         lastProblem = "HTTP 200 with \(error)"
                     }
@@ -187,24 +207,23 @@ public final class OneSaasClient: @unchecked Sendable {
                 throw error
             } catch let error as NIOSSLError {
                 // A certificate that does not verify will not verify on the next attempt either.
-                throw EndpointError.tlsFailed(what: what, detail: Self.tlsDetail(error))
+                let detail = Self.tlsDetail(error)
+                if Self.plainHTTPReasons.contains(detail) { throw EndpointError.notTLS(what: what, detail: detail) }
+                throw EndpointError.tlsFailed(what: what, detail: detail)
             } catch {
                 lastProblem = describe(error)
             }
             guard attempt < totalAttempts else { break }
             try Task.checkCancellation()
-            let delay = waitSeconds.map { min($0, http.backoffMaximumSeconds * 4) } ?? backoff(attempt: attempt)
+            let delay = waitSeconds.map(http.backoff.honouring(retryAfter:)) ?? http.backoff.delay(afterAttempt: attempt)
             log.warning("\(what): \(lastProblem); attempt \(attempt) of \(totalAttempts), retrying in \(String(format: "%.1f", delay))s")
-            try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000_000))
+            try await Task.sleep(nanoseconds: Backoff.nanoseconds(delay))
         }
         throw EndpointError.gaveUp(what: what, attempts: totalAttempts, lastProblem: lastProblem)
     }
 
-    /// Exponential backoff with full jitter between half and the whole step.
-    private func backoff(attempt: Int) -> Double {
-        let step = min(http.backoffMaximumSeconds, http.backoffInitialSeconds * pow(2, Double(attempt - 1)))
-        return step * Double.random(in: 0.5...1.0)
-    }
+    /// BoringSSL's reasons when the peer's first bytes are not a TLS record, e.g. `HTTP/1.1 400`.
+    static let plainHTTPReasons: Set<String> = ["WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_TOO_LARGE"]
 
     /// The reason inside BoringSSL's message, e.g. `CERTIFICATE_VERIFY_FAILED`, without file paths.
     static func tlsDetail(_ error: NIOSSLError) -> String {
@@ -218,25 +237,83 @@ public final class OneSaasClient: @unchecked Sendable {
     private func describe(_ error: Error) -> String {
         if let clientError = error as? HTTPClientError {
             switch clientError {
-            case .readTimeout: return "no answer within \(http.readTimeoutSeconds)s (read timeout)"
-            case .connectTimeout: return "could not connect within \(http.connectTimeoutSeconds)s (connect timeout)"
-            case .deadlineExceeded: return "the request took too long"
+            case .readTimeout: return "no answer within \(Self.seconds(http.readTimeoutSeconds)) (read timeout, http.read_timeout_seconds)"
+            case .connectTimeout: return "could not connect within \(Self.seconds(http.connectTimeoutSeconds)) (connect timeout, http.connect_timeout_seconds)"
+            case .deadlineExceeded: return "the answer was not complete within \(Self.seconds(http.requestTimeoutSeconds)) (http.request_timeout_seconds)"
             case .remoteConnectionClosed: return "the store closed the connection before the answer was complete (truncated)"
             default: break
             }
         }
+        if let deadline = error as? RequestDeadlineExceeded {
+            return "the answer was not complete within \(Self.seconds(http.requestTimeoutSeconds)) (http.request_timeout_seconds): the store sent \(deadline.describedProgress)"
+        }
+        return Self.describeConnectionError(error)
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
+    }
+
+    /// NIO's socket errors read `connection reset (error set): Connection refused`; an operator
+    /// needs the system's reason alone.
+    static func describeConnectionError(_ error: Error) -> String {
+        let ioErrors: [IOError]
+        if let connectionError = error as? NIOConnectionError {
+            ioErrors = connectionError.connectionErrors.compactMap { $0.error as? IOError }
+        } else if let ioError = error as? IOError {
+            ioErrors = [ioError]
+        } else {
+            ioErrors = []
+        }
+        if let ioError = ioErrors.first {
+            switch ioError.errnoCode {
+            case ECONNREFUSED: return "connection refused: nothing listens at that address and port"
+            case ECONNRESET: return "the store reset the connection"
+            case EHOSTUNREACH, ENETUNREACH: return "the store's host cannot be reached (\(String(cString: strerror(ioError.errnoCode))))"
+            default: return String(cString: strerror(ioError.errnoCode)).lowercased()
+            }
+        }
+        if let connectionError = error as? NIOConnectionError, connectionError.dnsAAAAError != nil || connectionError.dnsAError != nil {
+            return "the store's host name could not be resolved"
+        }
         return "\(error)"
     }
 
+    /// One GET, answer and body complete, within `http.request_timeout_seconds`. AsyncHTTPClient's
+    /// own deadline stops at the response head, so a body that trickles in a byte at a time would
+    /// otherwise be read for as long as the store cares to send it.
     private func get(parameters: [(String, String)]) async throws -> FetchedBody {
+        let progress = BodyProgress()
+        let limit = http.requestTimeoutSeconds
+        return try await withThrowingTaskGroup(of: FetchedBody?.self) { group in
+            group.addTask { try await self.getWithoutDeadline(parameters: parameters, progress: progress) }
+            group.addTask {
+                try await Task.sleep(nanoseconds: Backoff.nanoseconds(limit))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let fetched = first else {
+                throw RequestDeadlineExceeded(bytesReceived: progress.bytes)
+            }
+            return fetched
+        }
+    }
+
+    private func getWithoutDeadline(parameters: [(String, String)], progress: BodyProgress) async throws -> FetchedBody {
         var request = HTTPClientRequest(url: url(parameters: parameters))
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "Synclet/\(SyncletVersion.version)")
         request.headers.add(name: "Accept", value: "application/json")
         let started = DispatchTime.now()
-        let response = try await client.execute(request, timeout: .seconds(Int64(http.readTimeoutSeconds * 10 + http.connectTimeoutSeconds)))
-        var buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
-        let body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        let response = try await client.execute(request, timeout: .milliseconds(Int64(http.requestTimeoutSeconds * 1000)))
+        var body: [UInt8] = []
+        for try await chunk in response.body {
+            body.append(contentsOf: chunk.readableBytesView)
+            progress.add(chunk.readableBytes)
+            guard body.count <= Self.maximumBodyBytes else {
+                throw PageResponseError.invalidJSON("the answer is larger than \(Self.maximumBodyBytes / 1_048_576) MB", excerpt: PageResponse.excerpt(body))
+            }
+        }
         if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length != body.count {
             throw HTTPClientError.remoteConnectionClosed
         }
@@ -247,4 +324,42 @@ public final class OneSaasClient: @unchecked Sendable {
             retryAfterSeconds: response.headers.first(name: "Retry-After").flatMap(Double.init),
             milliseconds: Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000))
     }
+}
+
+/// An `{"Error": ...}` answer that is not a refusal of the key or the request: the store failed
+/// (a PHP exception, a database error). Retried; named in the final failure.
+struct StoreSideError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "the store answered an error: \"\(PageResponse.excerpt(Array(message.utf8)))\"" }
+}
+
+/// The whole request took longer than `http.request_timeout_seconds`.
+struct RequestDeadlineExceeded: Error {
+    let bytesReceived: Int
+    var describedProgress: String {
+        bytesReceived == 0 ? "nothing" : "only \(bytesReceived) bytes of the answer in that time (a body trickling in)"
+    }
+}
+
+/// Bytes of a body received so far, read by the deadline when it strikes.
+final class BodyProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func add(_ bytes: Int) {
+        lock.lock()
+        count += bytes
+        lock.unlock()
+    }
+
+    var bytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+}
+
+extension OneSaasClient {
+    /// Larger than any page a store sends (100 orders are about 300 KB).
+    static let maximumBodyBytes = 256 * 1024 * 1024
 }

@@ -17,6 +17,9 @@ public enum PageResponse: Equatable {
     /// With `keepingOrders: false` (what `extract` needs) the whole body is still validated, but
     /// orders are only counted, not built: the page's `elements` stay empty.
     public static func classify(_ body: [UInt8], keepingOrders: Bool = true) throws -> PageResponse {
+        // A UTF-8 byte order mark (a PHP file saved by an editor that adds one prints it before
+        // the JSON) is accepted and ignored, as browsers do.
+        let body = body.starts(with: byteOrderMark) ? Array(body.dropFirst(byteOrderMark.count)) : body
         var parser = JSONParser(bytes: body)
         guard let first = parser.peek() else { throw PageResponseError.emptyBody }
         switch first {
@@ -40,6 +43,9 @@ public enum PageResponse: Equatable {
             throw PageResponseError.invalidJSON("the body does not start with JSON", excerpt: excerpt(body))
         }
     }
+
+    /// The UTF-8 encoding of U+FEFF.
+    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     private static func parseObject(_ parser: inout JSONParser, body: [UInt8], keepingOrders: Bool) throws -> PageResponse {
         try parser.expect(UInt8(ascii: "{"))
@@ -76,7 +82,7 @@ public enum PageResponse: Equatable {
         if parser.consume(UInt8(ascii: "]")) { return page }
         repeat {
             if parser.peek() == UInt8(ascii: "{") {
-                try parser.skipValue()
+                if let id = try parser.skipObjectReadingMember("Id") { page.orderIds.append(id) }
                 page.orderCount += 1
             } else if try parser.parseValue() == .string("") {
                 page.droppedCount += 1
@@ -116,6 +122,9 @@ public struct OrdersPage: Equatable {
     public var orderCount = 0
     public var droppedCount = 0
     public var unexpectedCount = 0
+    /// The `Id` of each order, in page order, when the page was only counted (`keepingOrders: false`):
+    /// what tells a page that repeats the one before it apart from a new one.
+    public var orderIds: [String] = []
 
     public init(extensionVersion: String? = nil, elements: [OrderElement]) {
         self.extensionVersion = extensionVersion
@@ -129,8 +138,12 @@ public struct OrdersPage: Equatable {
         }
     }
 
-    /// True for `"Orders": []`, which ends paging like `""` does.
-    public var isEmpty: Bool { orderCount + droppedCount + unexpectedCount == 0 }
+    /// Every element, whatever its kind: each took one row of the page's `LIMIT`.
+    public var elementCount: Int { orderCount + droppedCount + unexpectedCount }
+
+    /// True for `"Orders": []`, which the extension never sends for a real page (it answers `""`
+    /// when there are no rows): an anomaly, not the end.
+    public var isEmpty: Bool { elementCount == 0 }
 }
 
 /// An element of `Orders`.

@@ -5,14 +5,24 @@ import Yams
 ///
 /// Found through `SYNCLET_PIPELINE`, then `./pipeline.yaml`, then `<prefix>/etc/synclet/pipeline.yaml`
 /// beside the installed binary, then `/etc/synclet/pipeline.yaml`; with none, the defaults below apply.
-public struct PipelineConfiguration: Codable, Sendable {
+///
+/// The defaults are the property initial values below and nowhere else. The file is read
+/// strictly: a key Synclet does not know (a typo such as `retires`) is an error naming the key and
+/// its line, because a silently ignored setting is worse than a refused one; every number is
+/// checked against the range in `PipelineSchema`.
+///
+/// ```swift
+/// let pipeline = try PipelineConfiguration.parse("http:\n  retries: 2\n", path: "pipeline.yaml")
+/// pipeline.http.retries   // 2
+/// ```
+public struct PipelineConfiguration: Sendable {
     public var stages: [Stage] = StageName.allCases.map { Stage(name: $0) }
     public var http = HTTP()
     public var watermark = Watermark()
     public var load = Load()
     public var retention = Retention()
 
-    public struct Stage: Codable, Sendable {
+    public struct Stage: Sendable {
         public var name: StageName
         /// The executable's name (looked up beside `synclet` and in `libexec/synclet`) or a path.
         public var executable: String
@@ -25,26 +35,17 @@ public struct PipelineConfiguration: Codable, Sendable {
             self.name = name
             self.executable = name.rawValue
         }
-
-        enum CodingKeys: String, CodingKey {
-            case name, executable, arguments, retries
-            case timeoutSeconds = "timeout_seconds"
-        }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            name = try container.decode(StageName.self, forKey: .name)
-            executable = try container.decodeIfPresent(String.self, forKey: .executable) ?? name.rawValue
-            arguments = try container.decodeIfPresent([String].self, forKey: .arguments) ?? []
-            retries = try container.decodeIfPresent(Int.self, forKey: .retries) ?? 1
-            timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 3600
-        }
     }
 
-    public struct HTTP: Codable, Sendable {
+    public struct HTTP: Sendable {
         public var connectTimeoutSeconds: Double = 10
+        /// The longest silence while waiting for bytes of an answer.
         public var readTimeoutSeconds: Double = 60
-        /// Attempts per page beyond the first, for timeouts, 5xx, 429 and bodies that are not answers.
+        /// The longest a whole request may take, answer complete, however steadily bytes arrive:
+        /// a body that trickles in a byte at a time never trips the read timeout.
+        public var requestTimeoutSeconds: Double = 300
+        /// Attempts per page beyond the first, for timeouts, 5xx, 429, bodies that are not answers
+        /// and pages that look wrong (an empty `Orders`, a short page that is not the last).
         public var retries: Int = 4
         public var backoffInitialSeconds: Double = 1
         public var backoffMaximumSeconds: Double = 30
@@ -53,93 +54,46 @@ public struct PipelineConfiguration: Codable, Sendable {
         /// An extra PEM file of CA certificates, for a store with a private CA.
         public var caFile: String?
 
-        enum CodingKeys: String, CodingKey {
-            case connectTimeoutSeconds = "connect_timeout_seconds"
-            case readTimeoutSeconds = "read_timeout_seconds"
-            case retries
-            case backoffInitialSeconds = "backoff_initial_seconds"
-            case backoffMaximumSeconds = "backoff_maximum_seconds"
-            case concurrency
-            case caFile = "ca_file"
-        }
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = HTTP()
-            connectTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .connectTimeoutSeconds) ?? d.connectTimeoutSeconds
-            readTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .readTimeoutSeconds) ?? d.readTimeoutSeconds
-            retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? d.retries
-            backoffInitialSeconds = try c.decodeIfPresent(Double.self, forKey: .backoffInitialSeconds) ?? d.backoffInitialSeconds
-            backoffMaximumSeconds = try c.decodeIfPresent(Double.self, forKey: .backoffMaximumSeconds) ?? d.backoffMaximumSeconds
-            concurrency = try c.decodeIfPresent(Int.self, forKey: .concurrency) ?? d.concurrency
-            caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
-        }
+
+        public var backoff: Backoff { Backoff(initialSeconds: backoffInitialSeconds, maximumSeconds: backoffMaximumSeconds) }
     }
 
-    public struct Watermark: Codable, Sendable {
+    public struct Watermark: Sendable {
         /// How far before the store's clock at the start of a run the next run begins asking.
         public var overlapSeconds: Int = 300
-        enum CodingKeys: String, CodingKey { case overlapSeconds = "overlap_seconds" }
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            overlapSeconds = try c.decodeIfPresent(Int.self, forKey: .overlapSeconds) ?? 300
-        }
     }
 
-    public struct Load: Codable, Sendable {
+    public struct Load: Sendable {
         /// Orders written per transaction.
         public var batchSize: Int = 200
         /// Attempts of a transaction after a lost connection, deadlock or lock-wait timeout.
         public var retries: Int = 5
-        enum CodingKeys: String, CodingKey { case batchSize = "batch_size", retries }
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 200
-            retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 5
-        }
     }
 
-    public struct Retention: Codable, Sendable {
+    public struct Retention: Sendable {
         /// Loaded runs older than this are removed by each sync and by `synclet prune`.
         public var keepLoadedRunsDays: Int = 14
-        enum CodingKeys: String, CodingKey { case keepLoadedRunsDays = "keep_loaded_runs_days" }
         public init() {}
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            keepLoadedRunsDays = try c.decodeIfPresent(Int.self, forKey: .keepLoadedRunsDays) ?? 14
-        }
     }
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case stages, http, watermark, load, retention }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        stages = try c.decodeIfPresent([Stage].self, forKey: .stages) ?? StageName.allCases.map { Stage(name: $0) }
-        http = try c.decodeIfPresent(HTTP.self, forKey: .http) ?? HTTP()
-        watermark = try c.decodeIfPresent(Watermark.self, forKey: .watermark) ?? Watermark()
-        load = try c.decodeIfPresent(Load.self, forKey: .load) ?? Load()
-        retention = try c.decodeIfPresent(Retention.self, forKey: .retention) ?? Retention()
-    }
-
-    /// Parses YAML text; errors name the file and the problem.
+    /// Parses YAML text; every error names the file, and the line when there is one.
     public static func parse(_ text: String, path: String) throws -> PipelineConfiguration {
-        let configuration: PipelineConfiguration
+        let root: Node?
         do {
-            configuration = try YAMLDecoder().decode(PipelineConfiguration.self, from: text)
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw PipelineSchema.syntaxError(error, path: path)
         } catch {
-            throw ConfigurationError(variable: path, problem: "is not a valid pipeline: \(error)")
+            throw ConfigurationError(variable: path, problem: "is not valid YAML: \(error)")
         }
-        let names = configuration.stages.map(\.name)
-        guard names == StageName.allCases else {
-            throw ConfigurationError(variable: path, problem: "must list the stages extract, transform, load in that order, got \(names.map(\.rawValue))")
-        }
-        guard configuration.http.concurrency >= 1, configuration.load.batchSize >= 1 else {
-            throw ConfigurationError(variable: path, problem: "http.concurrency and load.batch_size must be at least 1")
-        }
+        var configuration = PipelineConfiguration()
+        guard let root else { return configuration }   // an empty file: every default
+        try PipelineSchema(path: path).read(root, into: &configuration)
         return configuration
     }
 
@@ -161,6 +115,185 @@ public struct PipelineConfiguration: Codable, Sendable {
             throw ConfigurationError(variable: "SYNCLET_PIPELINE", problem: "names \(path), which cannot be read")
         }
         return (try parse(text, path: path), path)
+    }
+}
+
+/// The keys `pipeline.yaml` may hold, their types and ranges, read from Yams' node tree so that
+/// every error can name the line it is about.
+struct PipelineSchema {
+    let path: String
+
+    func read(_ root: Node, into configuration: inout PipelineConfiguration) throws {
+        var top = try Section(root, name: nil, path: path)
+        if let stagesNode = try top.take("stages") {
+            guard case .sequence(let sequence) = stagesNode else {
+                throw Section.error(path, stagesNode, "stages must be a list of stages (- name: extract ...)")
+            }
+            configuration.stages = try sequence.map(readStage)
+            let names = configuration.stages.map(\.name)
+            guard names == StageName.allCases else {
+                throw ConfigurationError(variable: path, problem: "must list the stages extract, transform, load in that order, got \(names.map(\.rawValue))")
+            }
+        }
+        if var http = try top.section("http") {
+            try http.number("connect_timeout_seconds", into: &configuration.http.connectTimeoutSeconds, in: 0.1...600)
+            try http.number("read_timeout_seconds", into: &configuration.http.readTimeoutSeconds, in: 0.1...3600)
+            try http.number("request_timeout_seconds", into: &configuration.http.requestTimeoutSeconds, in: 1...86_400)
+            try http.integer("retries", into: &configuration.http.retries, in: 0...100)
+            try http.number("backoff_initial_seconds", into: &configuration.http.backoffInitialSeconds, in: 0...3600)
+            try http.number("backoff_maximum_seconds", into: &configuration.http.backoffMaximumSeconds, in: 0...3600)
+            try http.integer("concurrency", into: &configuration.http.concurrency, in: 1...32)
+            if let caFile = try http.string("ca_file") { configuration.http.caFile = caFile }
+            try http.finish()
+            if configuration.http.backoffMaximumSeconds < configuration.http.backoffInitialSeconds {
+                throw ConfigurationError(variable: path, problem: "http.backoff_maximum_seconds (\(configuration.http.backoffMaximumSeconds)) must not be less than http.backoff_initial_seconds (\(configuration.http.backoffInitialSeconds))")
+            }
+        }
+        if var watermark = try top.section("watermark") {
+            try watermark.integer("overlap_seconds", into: &configuration.watermark.overlapSeconds, in: 0...86_400)
+            try watermark.finish()
+        }
+        if var load = try top.section("load") {
+            try load.integer("batch_size", into: &configuration.load.batchSize, in: 1...10_000)
+            try load.integer("retries", into: &configuration.load.retries, in: 0...100)
+            try load.finish()
+        }
+        if var retention = try top.section("retention") {
+            try retention.integer("keep_loaded_runs_days", into: &configuration.retention.keepLoadedRunsDays, in: 0...3650)
+            try retention.finish()
+        }
+        try top.finish()
+    }
+
+    private func readStage(_ node: Node) throws -> PipelineConfiguration.Stage {
+        var section = try Section(node, name: "stages[]", path: path)
+        guard let nameNode = try section.take("name") else {
+            throw Section.error(path, node, "each stage needs a name: extract, transform or load")
+        }
+        guard let nameText = nameNode.string, let name = StageName(rawValue: nameText) else {
+            throw Section.error(path, nameNode, "stage name \"\(nameNode.string ?? "")\" is not one of extract, transform, load")
+        }
+        var stage = PipelineConfiguration.Stage(name: name)
+        section = section.renamed("stages[\(name.rawValue)]")
+        if let executable = try section.string("executable") { stage.executable = executable }
+        if let arguments = try section.take("arguments") {
+            let strings: [String]? = if case .sequence(let list) = arguments { list.compactMap(\.string) } else { nil }
+            guard let strings, case .sequence(let list) = arguments, strings.count == list.count else {
+                throw Section.error(path, arguments, "stages[\(name.rawValue)].arguments must be a list of strings")
+            }
+            stage.arguments = strings
+        }
+        try section.integer("retries", into: &stage.retries, in: 0...10)
+        try section.integer("timeout_seconds", into: &stage.timeoutSeconds, in: 1...604_800)
+        try section.finish()
+        return stage
+    }
+
+    /// A YAML syntax error as one line: where it is and what is wrong, without echoing the file.
+    static func syntaxError(_ error: YamlError, path: String) -> ConfigurationError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigurationError(variable: "\(path) line \(mark.line):", problem: "is not valid YAML: \(problem) (column \(mark.column))")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigurationError(variable: "\(path) line \(context.mark.line):", problem: "gives \(duplicates.sorted().joined(separator: ", ")) twice in one section")
+        case .reader(let problem, _, _, _):
+            return ConfigurationError(variable: path, problem: "cannot be read as YAML: \(problem)")
+        default:
+            let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            return ConfigurationError(variable: path, problem: "is not valid YAML: \(firstLine)")
+        }
+    }
+
+    /// One mapping of the file. Keys are taken as they are read; `finish()` rejects what is left.
+    struct Section {
+        private(set) var name: String?
+        let path: String
+        private var remaining: [(key: String, keyNode: Node, value: Node)]
+
+        init(_ node: Node, name: String?, path: String) throws {
+            self.name = name
+            self.path = path
+            if node.null != nil {   // `http:` with nothing under it
+                remaining = []
+                return
+            }
+            guard case .mapping(let mapping) = node else {
+                throw Section.error(path, node, "\(name ?? "the file") must be a mapping of key: value lines")
+            }
+            // Yams itself refuses a key given twice in one mapping.
+            remaining = mapping.map { (key: $0.key.string ?? "", keyNode: $0.key, value: $0.value) }
+        }
+
+        func renamed(_ newName: String) -> Section {
+            var copy = self
+            copy.name = newName
+            return copy
+        }
+
+        static func qualified(_ section: String?, _ key: String) -> String {
+            section.map { "\($0).\(key)" } ?? key
+        }
+
+        static func error(_ path: String, _ node: Node, _ problem: String) -> ConfigurationError {
+            let place = node.mark.map { "\(path) line \($0.line):" } ?? "\(path):"
+            return ConfigurationError(variable: place, problem: problem)
+        }
+
+        mutating func take(_ key: String) throws -> Node? {
+            guard let index = remaining.firstIndex(where: { $0.key == key }) else { return nil }
+            return remaining.remove(at: index).value
+        }
+
+        mutating func section(_ key: String) throws -> Section? {
+            try take(key).map { try Section($0, name: Self.qualified(name, key), path: path) }
+        }
+
+        mutating func string(_ key: String) throws -> String? {
+            guard let node = try take(key) else { return nil }
+            guard case .scalar = node, node.null == nil, let text = node.string, !text.isEmpty else {
+                throw Self.error(path, node, "\(Self.qualified(name, key)) must be a text value")
+            }
+            return text
+        }
+
+        mutating func integer(_ key: String, into value: inout Int, in range: ClosedRange<Int>) throws {
+            guard let node = try take(key) else { return }
+            guard let number = node.int, range.contains(number) else {
+                throw Self.error(path, node, "\(Self.qualified(name, key)) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(Self.shown(node))")
+            }
+            value = number
+        }
+
+        mutating func number(_ key: String, into value: inout Double, in range: ClosedRange<Double>) throws {
+            guard let node = try take(key) else { return }
+            guard let number = node.float ?? node.int.map(Double.init), number.isFinite, range.contains(number) else {
+                throw Self.error(path, node, "\(Self.qualified(name, key)) must be a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)), got \(Self.shown(node))")
+            }
+            value = number
+        }
+
+        /// Everything not taken is unknown: name the first with its line and list what is known.
+        func finish() throws {
+            guard let unknown = remaining.first else { return }
+            throw Self.error(path, unknown.keyNode,
+                             "\(Self.qualified(name, unknown.key)) is not a setting Synclet knows; check its spelling against the pipeline.yaml table in the README")
+        }
+
+        private static func shown(_ node: Node) -> String {
+            if case .scalar(let scalar) = node { return "\"\(scalar.string)\"" }
+            return "a \(node.isMapping ? "mapping" : "list")"
+        }
+
+        private static func format(_ value: Double) -> String {
+            value == value.rounded() ? String(Int(value)) : String(value)
+        }
+    }
+}
+
+private extension Node {
+    var isMapping: Bool {
+        if case .mapping = self { return true }
+        return false
     }
 }
 

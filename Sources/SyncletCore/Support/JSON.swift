@@ -218,6 +218,32 @@ public struct JSONParser {
         }
     }
 
+    /// Validates the next object exactly as `skipValue` would, building only the value of its
+    /// top-level member `key` (when that is a string or a number), e.g. an order's `Id`.
+    public mutating func skipObjectReadingMember(_ key: String) throws -> String? {
+        try enterContainer()
+        defer { depth -= 1 }
+        try expect(UInt8(ascii: "{"))
+        var found: String?
+        if consume(UInt8(ascii: "}")) { return nil }
+        repeat {
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name\(foundDescription)") }
+            let name = try parseString()
+            try expect(UInt8(ascii: ":"))
+            if name == key, found == nil {
+                switch try parseValue() {
+                case .string(let text): found = text
+                case .number(let text): found = text
+                default: break
+                }
+            } else {
+                try skipValue()
+            }
+        } while consume(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "}"))
+        return found
+    }
+
     /// Validates a string without building it; only text with escapes or non-ASCII bytes takes
     /// the full path.
     private mutating func skipString() throws {
