@@ -1,4 +1,5 @@
 import ArgumentParser
+import SyncletCommandLine
 import SyncletCore
 
 extension Synclet {
