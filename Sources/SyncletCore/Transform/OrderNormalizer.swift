@@ -295,6 +295,8 @@ public enum OrderNormalizer {
                 netIsKnown = false
             }
         }
+        // Name the sum that does not fit, as the bookkeeper would look for it, before the difference.
+        _ = try fields.checked(Decimal4(parsing: inclusive.description), "the sum of LineTotalIncTax")
         let rest = (shipping.amount.map(exact) ?? 0) - exact(discounts.description)
         let totalValue = exact(total.description)
         var difference = totalValue - (inclusive + rest)
