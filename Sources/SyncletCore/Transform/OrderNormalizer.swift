@@ -291,6 +291,10 @@ public enum OrderNormalizer {
             inclusive += item.lineTotalIncTax.map(exact) ?? 0
             if let unit = item.unitPriceExTax, let quantity = item.quantity {
                 net += exact(unit) * exact(quantity) + (item.rowVAT.map(exact) ?? 0)
+            } else if let gross = item.lineTotalIncTax, let rate = item.taxRate {
+                // OneSaas sometimes renders UnitPriceExTax null: the row's net is its gross without
+                // the rate's VAT, to the penny, as the document builder takes it.
+                net += (exact(gross) / (1 + exact(rate))).rounded(toPlaces: 2) + (item.rowVAT.map(exact) ?? 0)
             } else {
                 netIsKnown = false
             }
