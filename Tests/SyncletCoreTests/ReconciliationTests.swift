@@ -49,6 +49,11 @@ final class ReconciliationTests: XCTestCase {
                "Taxes":{"TaxRate":0.2,"TaxAmount":"17.2500"},"LineTotalIncTax":"117.6000"}]}
             """#
         XCTAssertEqual(try normalize(order).reconciliation, .init(reconciles: true, difference: "0.0000"))
+        // A zero-rated line (no Taxes) without UnitPriceExTax is all net: order 100001620's case.
+        let zeroRated = order
+            .replacingOccurrences(of: #""Total":"131.4700""#, with: #""Total":"142.4600""#)
+            .replacingOccurrences(of: #""Items":["#, with: #""Items":[{"ProductId":"3","Quantity":"1.0000","Price":"10.9900","UnitPriceExTax":null,"Taxes":null,"LineTotalIncTax":"10.9900"},"#)
+        XCTAssertEqual(try normalize(zeroRated).reconciliation, .init(reconciles: true, difference: "0.0000"))
         // A penny off in the net form is still flagged, with that form's difference.
         let pennyOff = order.replacingOccurrences(of: #""Total":"131.4700""#, with: #""Total":"131.4800""#)
         XCTAssertEqual(try normalize(pennyOff).reconciliation, .init(reconciles: false, difference: "0.0100"))

@@ -291,10 +291,10 @@ public enum OrderNormalizer {
             inclusive += item.lineTotalIncTax.map(exact) ?? 0
             if let unit = item.unitPriceExTax, let quantity = item.quantity {
                 net += exact(unit) * exact(quantity) + (item.rowVAT.map(exact) ?? 0)
-            } else if let gross = item.lineTotalIncTax, let rate = item.taxRate {
+            } else if let gross = item.lineTotalIncTax, let percent = item.vatRate {
                 // OneSaas sometimes renders UnitPriceExTax null: the row's net is its gross without
-                // the rate's VAT, to the penny, as the document builder takes it.
-                net += (exact(gross) / (1 + exact(rate))).rounded(toPlaces: 2) + (item.rowVAT.map(exact) ?? 0)
+                // the rate's VAT (none on a zero-rated line), to the penny, as the document builder takes it.
+                net += (exact(gross) * 100 / (100 + exact(percent))).rounded(toPlaces: 2) + (item.rowVAT.map(exact) ?? 0)
             } else {
                 netIsKnown = false
             }
@@ -304,6 +304,8 @@ public enum OrderNormalizer {
         let rest = (shipping.amount.map(exact) ?? 0) - exact(discounts.description)
         let totalValue = exact(total.description)
         var difference = totalValue - (inclusive + rest)
+        // Amounts beyond what the columns hold reject the order whichever form would be chosen.
+        _ = try fields.checked(Decimal4(parsing: difference.rounded(toPlaces: 4).description), "the reconciliation difference")
         if difference.magnitude >= Decimal(string: "0.005") ?? 0, netIsKnown, (totalValue - (net + rest)).magnitude < difference.magnitude {
             difference = totalValue - (net + rest)
         }
