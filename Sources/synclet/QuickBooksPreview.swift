@@ -43,7 +43,13 @@ extension Synclet {
                 let builder = DocumentBuilder()
                 if summary {
                     var counts = PreviewSummary()
-                    for order in try reader.orders() { counts.add(builder.documents(for: order)) }
+                    let stored = try reader.ordersAndUnreadable()
+                    for order in stored.orders { counts.add(builder.documents(for: order)) }
+                    // An order the database cannot rebuild is counted as held, named on stderr.
+                    for error in stored.unreadable {
+                        environment.log.warning("\(error)")
+                        counts.orders.held[PreviewSummary.unreadableReason, default: 0] += 1
+                    }
                     print(json ? JSONWriter.string(counts.json) : counts.text)
                     return
                 }

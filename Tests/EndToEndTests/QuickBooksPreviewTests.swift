@@ -84,6 +84,15 @@ final class QuickBooksPreviewTests: XCTestCase {
         XCTAssertEqual(try harness.count("SELECT COUNT(*) FROM orders WHERE vat_total IS NULL OR order_local_date IS NULL"), 0)
         XCTAssertEqual(JSONWriter.string(try summary()), JSONWriter.string(before))
         XCTAssertEqual(try harness.count("SELECT COUNT(*) FROM sync_history"), 1, "no sync was needed")
+
+        // One order the database cannot rebuild is held with its reason and named; the others still count.
+        let broken = try XCTUnwrap(try harness.query("SELECT order_number FROM orders WHERE status = 'complete' ORDER BY id LIMIT 1").first?.string("order_number"))
+        try execute("UPDATE orders SET shipping_vat = NULL WHERE order_number = '\(broken)'")
+        let result = try harness.synclet("qbo", "preview", "--summary", "--json")
+        let counts = try JSONParser.parse(Array(result.stdout.utf8))
+        XCTAssertEqual(number(counts["orders"]?["held"]?["missing_columns"]), 1, result.stdout)
+        XCTAssertEqual(number(counts["orders"]?["documents"]) + 1, number(before["orders"]?["documents"]), result.stdout)
+        XCTAssertTrue(result.stderr.contains("order \(broken): orders.shipping_vat is empty in the database"), result.stderr)
     }
 
     func testPreviewOfOneOrderPrintsTheDocumentWithItsChecks() throws {

@@ -32,6 +32,9 @@ public struct PreviewSummary: Equatable, Sendable {
         }
     }
 
+    /// The held reason of a stored order with an empty required column (not rebuildable).
+    public static let unreadableReason = "missing_columns"
+
     public var orders = Counts()
     public var creditMemos = Counts()
 

@@ -25,17 +25,31 @@ public struct StoredOrderReader {
         self.connection = connection
     }
 
-    /// Every stored order, in order number order.
+    /// Every stored order, in order number order; throws at the first order with an empty column.
     public func orders() throws -> [BookkeepingOrder] {
-        try read(where: "", [])
+        try read(where: "", []).map { try $0.get() }
+    }
+
+    /// Every stored order, in order number order, and apart the ones that cannot be rebuilt
+    /// (an empty required column): one such order must not stop a summary of all the others.
+    public func ordersAndUnreadable() throws -> (orders: [BookkeepingOrder], unreadable: [StoredOrderError]) {
+        var orders: [BookkeepingOrder] = []
+        var unreadable: [StoredOrderError] = []
+        for result in try read(where: "", []) {
+            switch result {
+            case .success(let order): orders.append(order)
+            case .failure(let error): unreadable.append(error)
+            }
+        }
+        return (orders, unreadable)
     }
 
     /// The stored order(s) with this number (one, unless the store reused a number).
     public func orders(numbered number: String) throws -> [BookkeepingOrder] {
-        try read(where: "WHERE o.order_number = ?", [.string(number)])
+        try read(where: "WHERE o.order_number = ?", [.string(number)]).map { try $0.get() }
     }
 
-    private func read(where condition: String, _ parameters: [MariaDBValue]) throws -> [BookkeepingOrder] {
+    private func read(where condition: String, _ parameters: [MariaDBValue]) throws -> [Result<BookkeepingOrder, StoredOrderError>] {
         let orderRows = try connection.query("""
             SELECT o.id, o.order_number, o.status, o.order_date, o.order_local_date, o.currency_code, o.customer_first_name,
                    o.customer_last_name, o.customer_email, o.payment_method, o.paid_at, o.replaced_order_number,
@@ -61,7 +75,7 @@ public struct StoredOrderReader {
         for row in replacements { if let original = row.string("replaced_order_number") { replacedBy[original] = row.string("order_number") } }
         let fallbackPricesIncludeTax = try StoreConfigurationTable(connection: connection).latest()?.pricesIncludeTax
 
-        return try orderRows.map { row in
+        return orderRows.map { row in Self.result(number: row.string("order_number") ?? "?") {
             let id = row.int("id") ?? 0
             let number = row.string("order_number") ?? "?"
             var fields = Fields(orderNumber: number)
@@ -122,6 +136,17 @@ public struct StoredOrderReader {
                 grandTotal: try fields.amount(row, "orders.total", "total"),
                 vatTotal: try fields.amount(row, "orders.vat_total", "vat_total"),
                 discountTotal: lines.reduce(0) { $0 + $1.rowDiscount }, creditMemos: credits)
+        } }
+    }
+
+    /// One order's outcome: the reader throws only `StoredOrderError`, anything else is named as such.
+    private static func result(number: String, _ build: () throws -> BookkeepingOrder) -> Result<BookkeepingOrder, StoredOrderError> {
+        do {
+            return .success(try build())
+        } catch let error as StoredOrderError {
+            return .failure(error)
+        } catch {
+            return .failure(StoredOrderError(orderNumber: number, column: "\(error)"))
         }
     }
 
