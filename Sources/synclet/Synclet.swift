@@ -23,7 +23,7 @@ struct Synclet: AsyncParsableCommand {
             \(SyncletExitCode.helpText)
             """,
         version: SyncletVersion.description,
-        subcommands: [Init.self, Test.self, Sync.self, Status.self, Show.self, Clear.self, Prune.self])
+        subcommands: [Init.self, Test.self, Sync.self, Status.self, Show.self, Clear.self, Prune.self, QBO.self])
 }
 
 extension Synclet {
@@ -44,6 +44,13 @@ extension Synclet {
                 let applied = try migrator.migrate()
                 print("Schema version \(try migrator.currentVersion()) in database \(database.settings.name) at \(database.configuration.endpoint)"
                       + (applied.isEmpty ? " (already up to date)" : " (applied \(applied.map(String.init).joined(separator: ", ")))"))
+                // Orders loaded by an older schema get the new columns from their raw_json, so
+                // nobody has to sync again; a second init finds nothing to do.
+                let refill = try RawJSONRefill(connection: connection).run()
+                if refill.refilled > 0 { print("Filled in \(refill.refilled) stored order(s) from their raw_json") }
+                for (number, reason) in refill.failed.sorted(by: { $0.key < $1.key }) {
+                    environment.log.warning("order \(number) could not be filled in from its raw_json: \(reason)")
+                }
             }
         }
     }

@@ -131,6 +131,9 @@ final class PageCorpusTests: XCTestCase {
         XCTAssertEqual(shirt.taxRate, "0.2000")
         XCTAssertEqual(shirt.taxAmount, "8.0000")
         XCTAssertEqual(shirt.lineTotalIncTax, "48.0000")
+        XCTAssertEqual(shirt.vatRate, "20.0000", "the rate quotient as a percent")
+        XCTAssertEqual(shirt.rowVAT, "8.0000")
+        XCTAssertEqual(shirt.rowDiscount, "0.0000", "no Discount is a zero row discount")
         XCTAssertNil(shirt.errorCode)
         let mug = order.items[1]
         XCTAssertEqual(mug.productCode, "MUG/01")
@@ -138,10 +141,13 @@ final class PageCorpusTests: XCTestCase {
         XCTAssertEqual(mug.discount, "0.3000", "per-unit Discount float noise rounds to 0.3000")
 
         XCTAssertEqual(order.shipping, .init(method: "Royal Mail - 1st Class", amount: "4.9500", discount: nil,
-                                             taxName: "UK VAT", taxRate: "0.2000", taxAmount: "0.8250"))
+                                             taxName: "UK VAT", taxRate: "0.2000", taxAmount: "0.8250",
+                                             vatRate: "20.0000", vat: "0.8250"))
         XCTAssertEqual(order.payment, .init(methodName: "stripe_payments", amount: "124.6500"))
         XCTAssertEqual(order.credits, [])
         XCTAssertEqual(order.invoices, [.init(number: "Inv-100001001", date: "2025-07-01 12:05:00")])
+        XCTAssertEqual(order.paidAt, "2025-07-01 12:05:00", "paid when the first invoice was raised")
+        XCTAssertEqual(order.vatTotal, "20.8250", "the lines' and the shipping's TaxAmount")
         XCTAssertEqual(order.lastTransactionId, "pi_3PXyZ/abc")
         XCTAssertNil(order.creditPoints)
         XCTAssertEqual(order.orderProcessingFee, "0.0000")
@@ -215,7 +221,9 @@ final class PageCorpusTests: XCTestCase {
         XCTAssertEqual(credit.baseCurrencyCode, "GBP")
         XCTAssertEqual(credit.items, [.init(position: 0, productId: "201", productCode: "SOCK", productName: "Socks",
                                             quantity: "1.0000", price: "10.5000", unitPriceExTax: "8.7500",
-                                            taxAmount: "1.7500", discount: "0.5000")])
+                                            taxAmount: "1.7500", discount: "0.5000",
+                                            orderLinePosition: 0, vatRate: "20.0000")],
+                       "the credit line refers to the order line with its ProductId and takes its VAT rate")
         // Columns the model does not name (order_id, store_id, rma_reference…) survive in rawJSON.
         let raw = try JSONParser.parse(Array(credit.rawJSON.utf8))
         let sent = try XCTUnwrap(try JSONParser.parse(Array(order.rawJSON.utf8))["Credits"]?.arrayValue?.first)
@@ -250,7 +258,8 @@ final class PageCorpusTests: XCTestCase {
     func testPHPEmptyArraysWhereObjectsBelongAreReadAsEmpty() throws {
         let order = try XCTUnwrap(try acceptedOrders(Fixture.bytes("quirks-page.json"))[1004])
         XCTAssertEqual(order.addresses, [], "Addresses []")
-        XCTAssertEqual(order.shipping, .init(method: nil, amount: nil, discount: nil, taxName: nil, taxRate: nil, taxAmount: nil))
+        XCTAssertEqual(order.shipping, .init(method: nil, amount: nil, discount: nil, taxName: nil, taxRate: nil, taxAmount: nil,
+                                             vatRate: nil, vat: "0.0000"), "no shipping carries no VAT")
         XCTAssertNil(order.payment)
         XCTAssertEqual(order.items.count, 1)
         XCTAssertNil(order.items[0].taxRate, "Taxes []")

@@ -35,6 +35,30 @@ final class ReconciliationTests: XCTestCase {
         XCTAssertEqual(order.reconciliation, .init(reconciles: true, difference: "0.0000"))
     }
 
+    /// Net prices, VAT after the discount: LineTotalIncTax carries the VAT before the discount, so
+    /// Σ LineTotalIncTax is off by the discount's VAT, while Σ (net row + row VAT) is exact. The
+    /// figures are a simulated store's order 100000122, whose first line has UnitPriceExTax null
+    /// (its net row is then LineTotalIncTax without the rate's VAT).
+    func testANetPriceOrderWithVATAfterTheDiscountReconcilesByItsNetRowsAndVAT() throws {
+        let order = #"""
+            {"Id":"124","OrderNumber":"100000122","Date":"2025-07-01 12:00:00","LastUpdatedDate":"2025-07-01 12:00:00","CurrencyCode":"GBP",
+             "Discounts":14.94,"Total":"131.4700","Shipping":{"Amount":"0.0000"},"Items":[
+              {"ProductId":"1","Quantity":"1.0000","Price":"31.8000","UnitPriceExTax":null,"Discount":3.18,
+               "Taxes":{"TaxRate":0.2,"TaxAmount":"4.6600"},"LineTotalIncTax":"31.8000"},
+              {"ProductId":"2","Quantity":"2.0000","Price":"58.8000","UnitPriceExTax":"49.0000","Discount":5.88,
+               "Taxes":{"TaxRate":0.2,"TaxAmount":"17.2500"},"LineTotalIncTax":"117.6000"}]}
+            """#
+        XCTAssertEqual(try normalize(order).reconciliation, .init(reconciles: true, difference: "0.0000"))
+        // A zero-rated line (no Taxes) without UnitPriceExTax is all net: order 100001620's case.
+        let zeroRated = order
+            .replacingOccurrences(of: #""Total":"131.4700""#, with: #""Total":"142.4600""#)
+            .replacingOccurrences(of: #""Items":["#, with: #""Items":[{"ProductId":"3","Quantity":"1.0000","Price":"10.9900","UnitPriceExTax":null,"Taxes":null,"LineTotalIncTax":"10.9900"},"#)
+        XCTAssertEqual(try normalize(zeroRated).reconciliation, .init(reconciles: true, difference: "0.0000"))
+        // A penny off in the net form is still flagged, with that form's difference.
+        let pennyOff = order.replacingOccurrences(of: #""Total":"131.4700""#, with: #""Total":"131.4800""#)
+        XCTAssertEqual(try normalize(pennyOff).reconciliation, .init(reconciles: false, difference: "0.0100"))
+    }
+
     func testAmountsTooLargeToAddUpRejectTheOrderInsteadOfCrashing() {
         // Each amount fits; their sum does not.
         let reason = rejectionReason(order(lines: [#""922337203685477.0000""#, #""922337203685477.0000""#], shipping: "0", discounts: "0", total: "1"))

@@ -66,6 +66,9 @@ extension CanonicalOrder {
             w.string("taxRate", item.taxRate)
             w.string("taxAmount", item.taxAmount)
             w.string("lineTotalIncTax", item.lineTotalIncTax)
+            w.string("rowDiscount", item.rowDiscount)
+            w.string("vatRate", item.vatRate)
+            w.string("rowVAT", item.rowVAT)
             w.string("errorCode", item.errorCode)
             w.string("errorMessage", item.errorMessage)
         }
@@ -76,6 +79,8 @@ extension CanonicalOrder {
             w.string("taxName", shipping.taxName)
             w.string("taxRate", shipping.taxRate)
             w.string("taxAmount", shipping.taxAmount)
+            w.string("vatRate", shipping.vatRate)
+            w.string("vat", shipping.vat)
         }
         if let payment {
             w.object("payment") { w in
@@ -96,6 +101,9 @@ extension CanonicalOrder {
             w.string("adjustmentPositive", credit.adjustmentPositive)
             w.string("adjustmentNegative", credit.adjustmentNegative)
             w.string("baseCurrencyCode", credit.baseCurrencyCode)
+            w.string("shippingInclTax", credit.shippingInclTax)
+            w.string("shippingVAT", credit.shippingVAT)
+            w.string("refundedDiscount", credit.refundedDiscount)
             w.array("items", credit.items) { w, item in
                 w.int("position", item.position)
                 w.string("productId", item.productId)
@@ -106,6 +114,8 @@ extension CanonicalOrder {
                 w.string("unitPriceExTax", item.unitPriceExTax)
                 w.string("taxAmount", item.taxAmount)
                 w.string("discount", item.discount)
+                if let position = item.orderLinePosition { w.int("orderLinePosition", position) }
+                w.string("vatRate", item.vatRate)
             }
             w.string("rawJSON", credit.rawJSON)
         }
@@ -117,6 +127,8 @@ extension CanonicalOrder {
         w.string("creditPoints", creditPoints)
         w.string("orderProcessingFee", orderProcessingFee)
         w.string("orderProcessingFeeExTax", orderProcessingFeeExTax)
+        w.string("vatTotal", vatTotal)
+        w.string("paidAt", paidAt)
         w.bool("hasIncompleteLines", hasIncompleteLines)
         w.object("reconciliation") { w in
             w.bool("reconciles", reconciliation.reconciles)
@@ -175,12 +187,14 @@ extension CanonicalOrder {
                 unitPriceExTax: i.optionalString("unitPriceExTax"), discount: i.optionalString("discount"), taxId: i.optionalString("taxId"),
                 taxCode: i.optionalString("taxCode"), taxName: i.optionalString("taxName"), taxRate: i.optionalString("taxRate"),
                 taxAmount: i.optionalString("taxAmount"), lineTotalIncTax: i.optionalString("lineTotalIncTax"),
+                rowDiscount: i.optionalString("rowDiscount"), vatRate: i.optionalString("vatRate"), rowVAT: i.optionalString("rowVAT"),
                 errorCode: i.optionalString("errorCode"), errorMessage: i.optionalString("errorMessage"))
         }
         let s = try r.object("shipping")
         shipping = Shipping(
             method: s.optionalString("method"), amount: s.optionalString("amount"), discount: s.optionalString("discount"),
-            taxName: s.optionalString("taxName"), taxRate: s.optionalString("taxRate"), taxAmount: s.optionalString("taxAmount"))
+            taxName: s.optionalString("taxName"), taxRate: s.optionalString("taxRate"), taxAmount: s.optionalString("taxAmount"),
+            vatRate: s.optionalString("vatRate"), vat: s.optionalString("vat"))
         payment = try r.optionalObject("payment").map { p in
             Payment(methodName: p.optionalString("methodName"), amount: p.optionalString("amount"))
         }
@@ -191,12 +205,16 @@ extension CanonicalOrder {
                 baseGrandTotal: m.optionalString("baseGrandTotal"), baseTaxAmount: m.optionalString("baseTaxAmount"),
                 baseShippingAmount: m.optionalString("baseShippingAmount"), adjustmentPositive: m.optionalString("adjustmentPositive"),
                 adjustmentNegative: m.optionalString("adjustmentNegative"), baseCurrencyCode: m.optionalString("baseCurrencyCode"),
+                shippingInclTax: m.optionalString("shippingInclTax"), shippingVAT: m.optionalString("shippingVAT"),
+                refundedDiscount: m.optionalString("refundedDiscount"),
                 items: try m.objects("items").map { i in
                     CreditMemoItem(
                         position: try i.int("position"), productId: i.optionalString("productId"), productCode: i.optionalString("productCode"),
                         productName: i.optionalString("productName"), quantity: i.optionalString("quantity"), price: i.optionalString("price"),
                         unitPriceExTax: i.optionalString("unitPriceExTax"), taxAmount: i.optionalString("taxAmount"),
-                        discount: i.optionalString("discount"))
+                        discount: i.optionalString("discount"),
+                        orderLinePosition: i.object["orderLinePosition"] == nil ? nil : try i.int("orderLinePosition"),
+                        vatRate: i.optionalString("vatRate"))
                 },
                 rawJSON: try m.string("rawJSON"))
         }
@@ -205,6 +223,8 @@ extension CanonicalOrder {
         creditPoints = r.optionalString("creditPoints")
         orderProcessingFee = r.optionalString("orderProcessingFee")
         orderProcessingFeeExTax = r.optionalString("orderProcessingFeeExTax")
+        vatTotal = r.optionalString("vatTotal")
+        paidAt = r.optionalString("paidAt")
         hasIncompleteLines = try r.bool("hasIncompleteLines")
         let rec = try r.object("reconciliation")
         reconciliation = Reconciliation(reconciles: try rec.bool("reconciles"), difference: try rec.string("difference"))

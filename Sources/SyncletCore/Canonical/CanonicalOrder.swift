@@ -7,7 +7,7 @@
 ///
 /// Bump `CanonicalOrder.currentSchemaVersion` whenever a field changes meaning or is removed.
 public struct CanonicalOrder: Equatable, Sendable {
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int = CanonicalOrder.currentSchemaVersion
     /// Magento's entity id.
@@ -37,6 +37,11 @@ public struct CanonicalOrder: Equatable, Sendable {
     public var creditPoints: String?
     public var orderProcessingFee: String?
     public var orderProcessingFeeExTax: String?
+    /// The VAT Magento charged: Σ of the lines' and shipping's `TaxAmount` (an absent `Taxes` is 0).
+    public var vatTotal: String? = nil
+    /// When the order was paid: the first invoice's date (`CustomFields.Invoices[0].Date`), UTC; nil
+    /// while Magento has raised no invoice.
+    public var paidAt: String? = nil
     /// True when at least one line is a `Product.ProductNotFound` error: its data is lost upstream.
     public var hasIncompleteLines: Bool
     public var reconciliation: Reconciliation
@@ -96,6 +101,14 @@ public struct CanonicalOrder: Equatable, Sendable {
         public var taxRate: String?
         public var taxAmount: String?
         public var lineTotalIncTax: String?
+        /// The exact discount of the whole row: the per-unit `Discount` PHP divided in floating point,
+        /// multiplied back from its full text and rounded to the penny (not the 4-place quotient × quantity).
+        public var rowDiscount: String? = nil
+        /// The VAT rate in percent ("20.0000"); "0.0000" for a zero-rated line (no `Taxes`, or rate 0),
+        /// never nil except on a line the store could not render.
+        public var vatRate: String? = nil
+        /// The row's VAT (`Taxes.TaxAmount`), "0.0000" when the line carries no `Taxes`.
+        public var rowVAT: String? = nil
         /// Set for a line the store could not render, e.g. `Product.ProductNotFound`.
         public var errorCode: String?
         public var errorMessage: String?
@@ -109,6 +122,10 @@ public struct CanonicalOrder: Equatable, Sendable {
         public var taxName: String?
         public var taxRate: String?
         public var taxAmount: String?
+        /// The shipping's VAT rate in percent; nil when the shipping carried no `Taxes`.
+        public var vatRate: String? = nil
+        /// The shipping's VAT, "0.0000" when it carried no `Taxes`.
+        public var vat: String? = nil
     }
 
     public struct Payment: Equatable, Sendable {
@@ -130,6 +147,11 @@ public struct CanonicalOrder: Equatable, Sendable {
         public var adjustmentPositive: String?
         public var adjustmentNegative: String?
         public var baseCurrencyCode: String?
+        /// Refunded shipping including VAT (`base_shipping_incl_tax`) and its VAT (`base_shipping_tax_amount`).
+        public var shippingInclTax: String? = nil
+        public var shippingVAT: String? = nil
+        /// The discount given back, positive (`−base_discount_amount`).
+        public var refundedDiscount: String? = nil
         public var items: [CreditMemoItem]
         /// The whole credit memo as the endpoint sent it, every column included.
         public var rawJSON: String
@@ -145,6 +167,11 @@ public struct CanonicalOrder: Equatable, Sendable {
         public var unitPriceExTax: String?
         public var taxAmount: String?
         public var discount: String?
+        /// The order line (its 0-based `position`) this line refunds, found by `ProductId`; nil when
+        /// no order line has that product.
+        public var orderLinePosition: Int? = nil
+        /// The linked order line's VAT rate in percent; nil when unlinked.
+        public var vatRate: String? = nil
     }
 
     public struct Invoice: Equatable, Sendable {

@@ -319,5 +319,52 @@ public struct SchemaMigrator {
             """,
             "INSERT IGNORE INTO sync_state (id, watermark, last_run_id, updated_at, generation) VALUES (1, NULL, NULL, UTC_TIMESTAMP(), 0)",
         ]),
+        Migration(version: 3, description: "QuickBooks-ready: VAT per line, shipping and credit line, exact row discounts, paid at, local dates, store configuration", statements: [
+            """
+            ALTER TABLE orders
+              ADD COLUMN IF NOT EXISTS order_local_date DATE NULL COMMENT 'order_date as a date in the store time zone: QuickBooks TxnDate',
+              ADD COLUMN IF NOT EXISTS vat_total DECIMAL(20,4) NULL COMMENT 'VAT Magento charged: lines and shipping',
+              ADD COLUMN IF NOT EXISTS shipping_vat_rate DECIMAL(20,4) NULL COMMENT 'percent; NULL when the shipping carried no Taxes',
+              ADD COLUMN IF NOT EXISTS shipping_vat DECIMAL(20,4) NULL COMMENT '0 when the shipping carried no Taxes',
+              ADD COLUMN IF NOT EXISTS paid_at DATETIME NULL COMMENT 'UTC, first invoice date; NULL while not invoiced',
+              ADD COLUMN IF NOT EXISTS prices_include_tax TINYINT(1) NULL COMMENT 'store setting when loaded; NULL when never read'
+            """,
+            """
+            ALTER TABLE order_items
+              ADD COLUMN IF NOT EXISTS row_discount DECIMAL(20,4) NULL COMMENT 'exact discount of the whole row',
+              ADD COLUMN IF NOT EXISTS vat_rate DECIMAL(20,4) NULL COMMENT 'percent; 0 for a zero-rated line, NULL only for a lost line',
+              ADD COLUMN IF NOT EXISTS row_vat DECIMAL(20,4) NULL COMMENT 'Taxes.TaxAmount, 0 when absent'
+            """,
+            """
+            ALTER TABLE order_credits
+              ADD COLUMN IF NOT EXISTS created_local_date DATE NULL COMMENT 'created_at as a date in the store time zone',
+              ADD COLUMN IF NOT EXISTS shipping_refund_incl_tax DECIMAL(20,4) NULL COMMENT 'base_shipping_incl_tax',
+              ADD COLUMN IF NOT EXISTS shipping_refund_vat DECIMAL(20,4) NULL COMMENT 'base_shipping_tax_amount',
+              ADD COLUMN IF NOT EXISTS refunded_discount DECIMAL(20,4) NULL COMMENT 'positive: -base_discount_amount'
+            """,
+            """
+            ALTER TABLE order_credit_items
+              ADD COLUMN IF NOT EXISTS order_line_number INT NULL COMMENT 'the order_items.line_number refunded, by product id',
+              ADD COLUMN IF NOT EXISTS vat_rate DECIMAL(20,4) NULL COMMENT 'the linked order line rate, percent'
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS store_configuration (
+              id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+              read_at DATETIME NOT NULL COMMENT 'UTC, when the answers were read',
+              run_id VARCHAR(64) NULL,
+              store_name VARCHAR(255) NULL,
+              time_zone VARCHAR(64) NULL,
+              prices_include_tax TINYINT(1) NULL,
+              tax_applied_after_discount TINYINT(1) NULL,
+              discount_taxed TINYINT(1) NULL,
+              store_info_json LONGTEXT NULL,
+              tax_codes_json LONGTEXT NULL,
+              payment_gateways_json LONGTEXT NULL,
+              KEY store_configuration_read_at (read_at)
+            ) \(tableOptions)
+            """,
+            // Orders loaded before version 3 get these columns from their raw_json at `synclet init`
+            // (`RawJSONRefill`), by the same normalizer a sync uses.
+        ]),
     ]
 }

@@ -34,6 +34,8 @@ public struct ExtractStage: Sendable {
         let request = manifest.request
         log.info("run \(run.runId): extracting \(manifest.type.rawValue) window OrderCreatedTime=\(request.orderCreatedTime)\(request.lastUpdatedTime.map { " LastUpdatedTime=\($0)" } ?? ""), from page \(record.pages.count)")
 
+        if !FileManager.default.fileExists(atPath: run.storeConfigurationPath) { await stageStoreConfiguration() }
+
         let nextPage = record.pages.count
         if record.localClockAtStart == nil { record.localClockAtStart = .now() }
         var orders = record.pages.reduce(0) { $0 + $1.orders }
@@ -116,6 +118,28 @@ public struct ExtractStage: Sendable {
         try saveRecord()
         try run.finishStage(.extract)
         log.info("run \(run.runId): extract complete: \(record.pages.count) pages, \(orders) orders")
+    }
+
+    /// Reads the store's settings (time zone, price basis, tax codes, payment methods) once per run
+    /// and stages them for load. They are cheap and not needed to fetch orders, so an action the
+    /// store cannot answer is a warning: the last configuration stored stays in force.
+    private func stageStoreConfiguration() async {
+        var answers: [String: JSONValue] = [:]
+        for action in ["StoreInfo", "TaxCodes", "PaymentGateways"] {
+            do {
+                answers[action] = try await client.configuration(action: action)
+            } catch {
+                log.warning("run \(run.runId): could not read the store's \(action) (\(error)); the configuration stored last stays in force")
+            }
+        }
+        guard !answers.isEmpty else { return }
+        let configuration = StoreConfiguration(readAt: UTCTime.now().description, storeInfo: answers["StoreInfo"],
+                                               taxCodes: answers["TaxCodes"], paymentGateways: answers["PaymentGateways"])
+        do {
+            try run.writeStoreConfiguration(configuration)
+        } catch {
+            log.warning("run \(run.runId): could not stage the store's configuration (\(error))")
+        }
     }
 
     /// What to do after one answer has been handed over.

@@ -59,6 +59,17 @@ public struct LoadStage {
             generation: try session.run { try SyncHistory(connection: $0).state().generation })
         let fetchTimes = Dictionary(extract.pages.map { ($0.page, $0.fetchedAt.description) }, uniquingKeysWith: { first, _ in first })
 
+        // The store's settings read at this run's start are stored first; the newest stored one
+        // gives this run's orders their local dates and price basis.
+        let store = try session.transaction { connection -> StoreConfiguration? in
+            let table = StoreConfigurationTable(connection: connection)
+            if let staged = try run.readStoreConfiguration() { try table.record(staged, runId: run.runId) }
+            return try table.latest()
+        }
+        if store?.timeZone == nil {
+            log.warning("run \(run.runId): the store's time zone is not known yet; local dates are UTC dates until a sync reads StoreInfo")
+        }
+
         var counts = WriteCounts()
         var loadRejects: [RejectedOrder] = []
         var batch: [CanonicalOrder] = []
@@ -66,7 +77,7 @@ public struct LoadStage {
             guard !batch.isEmpty else { return }
             let orders = batch
             batch.removeAll(keepingCapacity: true)
-            let (written, rejected) = try OrderWriter.writeSettingAsideRefused(orders, runId: run.runId, log: log) { body in
+            let (written, rejected) = try OrderWriter.writeSettingAsideRefused(orders, runId: run.runId, store: store, log: log) { body in
                 try session.transaction(body)
             }
             counts.add(written)
@@ -146,12 +157,12 @@ extension OrderWriter {
     /// table and column), so one order never blocks the others, the run or later syncs.
     /// `transaction` runs its body in a transaction (retrying it as the caller sees fit).
     public static func writeSettingAsideRefused(
-        _ orders: [CanonicalOrder], runId: String, log: Log,
+        _ orders: [CanonicalOrder], runId: String, store: StoreConfiguration? = nil, log: Log,
         transaction: (_ body: @escaping (MariaDBConnection) throws -> Void) throws -> Void
     ) throws -> (WriteCounts, [RejectedOrder]) {
         var counts = WriteCounts()
         do {
-            try transaction { counts = try OrderWriter(connection: $0, runId: runId).write(orders) }
+            try transaction { counts = try OrderWriter(connection: $0, runId: runId, store: store).write(orders) }
             return (counts, [])
         } catch is RefusedValue {
             counts = WriteCounts()
@@ -160,7 +171,7 @@ extension OrderWriter {
         for order in orders {
             do {
                 var written = WriteCounts()
-                try transaction { written = try OrderWriter(connection: $0, runId: runId).write([order]) }
+                try transaction { written = try OrderWriter(connection: $0, runId: runId, store: store).write([order]) }
                 counts.add(written)
             } catch let refused as RefusedValue {
                 let reject = RejectedOrder(order, reason: refused.description)

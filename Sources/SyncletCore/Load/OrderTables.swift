@@ -13,6 +13,7 @@ public enum TableName: String, CaseIterable, Sendable {
     case orderRejects = "order_rejects"
     case syncHistory = "sync_history"
     case syncState = "sync_state"
+    case storeConfiguration = "store_configuration"
 
     /// The tables `synclet clear` empties, children first so no foreign key is in the way.
     /// `sync_state` is reset rather than emptied (see `SyncHistory.resetAfterClear`).
@@ -68,10 +69,19 @@ public enum OrderTables {
         public var runId: String
         /// The load's clock, UTC `YYYY-MM-DD HH:MM:SS`.
         public var now: String
+        /// The store's configuration as last read (`store_configuration`), nil when never read:
+        /// its time zone gives each order its local date, QuickBooks' `TxnDate`.
+        public var store: StoreConfiguration?
 
-        public init(runId: String, now: String) {
+        public init(runId: String, now: String, store: StoreConfiguration? = nil) {
             self.runId = runId
             self.now = now
+            self.store = store
+        }
+
+        /// `utc` (`YYYY-MM-DD HH:MM:SS`) as a date in the store's time zone; UTC's when the store's is unknown.
+        func localDate(_ utc: String?) -> MariaDBValue {
+            MariaDBValue(utc.flatMap { StoreConfiguration.localDate(ofUTC: $0, timeZone: store?.timeZone) })
         }
     }
 
@@ -85,6 +95,7 @@ public enum OrderTables {
         public var order: CanonicalOrder
         public var element: Element
         public var index: Int
+        public var context = Context(runId: "", now: "")
     }
 
     public struct CreditLine: Sendable {
@@ -143,6 +154,12 @@ public enum OrderTables {
         Column("credit_points") { MariaDBValue($0.order.creditPoints) },
         Column("order_processing_fee") { MariaDBValue($0.order.orderProcessingFee) },
         Column("order_processing_fee_ex_tax") { MariaDBValue($0.order.orderProcessingFeeExTax) },
+        Column("order_local_date") { $0.context.localDate($0.order.orderDate) },
+        Column("vat_total") { MariaDBValue($0.order.vatTotal) },
+        Column("shipping_vat_rate") { MariaDBValue($0.order.shipping.vatRate) },
+        Column("shipping_vat") { MariaDBValue($0.order.shipping.vat) },
+        Column("paid_at") { MariaDBValue($0.order.paidAt) },
+        Column("prices_include_tax") { MariaDBValue($0.context.store?.pricesIncludeTax) },
         Column("has_incomplete_lines") { MariaDBValue($0.order.hasIncompleteLines) },
         Column("reconciles") { MariaDBValue($0.order.reconciliation.reconciles) },
         Column("reconciliation_difference") { .string($0.order.reconciliation.difference) },
@@ -175,6 +192,9 @@ public enum OrderTables {
         Column("tax_rate") { MariaDBValue($0.element.taxRate) },
         Column("tax_amount") { MariaDBValue($0.element.taxAmount) },
         Column("line_total_inc_tax") { MariaDBValue($0.element.lineTotalIncTax) },
+        Column("row_discount") { MariaDBValue($0.element.rowDiscount) },
+        Column("vat_rate") { MariaDBValue($0.element.vatRate) },
+        Column("row_vat") { MariaDBValue($0.element.rowVAT) },
         Column("error_code") { MariaDBValue($0.element.errorCode) },
         Column("error_message") { MariaDBValue($0.element.errorMessage) },
     ]
@@ -197,7 +217,8 @@ public enum OrderTables {
         Column("country_code") { MariaDBValue($0.element.countryCode) },
     ]
 
-    public static let credits = OrderTable(.orderCredits, creditsColumns, rows: { order in parts(order, order.credits) })
+    public static let credits = OrderTable(.orderCredits, creditsColumns, rows: { order in parts(order, order.credits) },
+                                           context: { part, context in withContext(part, context) })
 
     private static let creditsColumns: [Column<Part<CanonicalOrder.CreditMemo>>] = [
         Column("order_id") { .int($0.order.id) },
@@ -213,6 +234,10 @@ public enum OrderTables {
         Column("adjustment_positive") { MariaDBValue($0.element.adjustmentPositive) },
         Column("adjustment_negative") { MariaDBValue($0.element.adjustmentNegative) },
         Column("base_currency_code") { MariaDBValue($0.element.baseCurrencyCode) },
+        Column("created_local_date") { $0.context.localDate($0.element.createdAt) },
+        Column("shipping_refund_incl_tax") { MariaDBValue($0.element.shippingInclTax) },
+        Column("shipping_refund_vat") { MariaDBValue($0.element.shippingVAT) },
+        Column("refunded_discount") { MariaDBValue($0.element.refundedDiscount) },
         Column("raw_json") { .string($0.element.rawJSON) },
     ]
 
@@ -232,6 +257,8 @@ public enum OrderTables {
         Column("unit_price_ex_tax") { MariaDBValue($0.element.item.unitPriceExTax) },
         Column("tax_amount") { MariaDBValue($0.element.item.taxAmount) },
         Column("discount") { MariaDBValue($0.element.item.discount) },
+        Column("order_line_number") { MariaDBValue($0.element.item.orderLinePosition) },
+        Column("vat_rate") { MariaDBValue($0.element.item.vatRate) },
     ]
 
     public static let invoices = OrderTable(.orderInvoices, invoicesColumns, rows: { order in parts(order, order.invoices) })
@@ -242,6 +269,12 @@ public enum OrderTables {
         Column("invoice_number") { MariaDBValue($0.element.number) },
         Column("invoice_date") { MariaDBValue($0.element.date) },
     ]
+
+    private static func withContext<Element: Sendable>(_ part: Part<Element>, _ context: Context) -> Part<Element> {
+        var part = part
+        part.context = context
+        return part
+    }
 
     private static func parts<Element: Sendable>(_ order: CanonicalOrder, _ elements: [Element]) -> [Part<Element>] {
         elements.enumerated().map { Part(order: order, element: $1, index: $0) }

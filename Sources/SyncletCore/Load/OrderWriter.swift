@@ -103,10 +103,13 @@ public struct RefusedValue: Error, CustomStringConvertible {
 public struct OrderWriter {
     public let connection: MariaDBConnection
     public let runId: String
+    /// The store's newest configuration: the time zone of the orders' local dates.
+    public let store: StoreConfiguration?
 
-    public init(connection: MariaDBConnection, runId: String) {
+    public init(connection: MariaDBConnection, runId: String, store: StoreConfiguration? = nil) {
         self.connection = connection
         self.runId = runId
+        self.store = store
     }
 
     /// Keeps each statement well under MariaDB's 65,535 placeholders.
@@ -159,7 +162,19 @@ public struct OrderWriter {
             }
         }
         guard !toWrite.isEmpty else { return counts }
+        try rewrite(toWrite, replacing: replaced, keeping: OrderTables.keptOnUpdate)
+        return counts
+    }
 
+    /// Writes every row of already-stored orders again from their canonical form, keeping when and
+    /// by which run they were loaded: `synclet init` fills the columns a new schema version added
+    /// from each order's `raw_json` this way, through the same table descriptions a load uses.
+    public func refill(_ orders: [CanonicalOrder]) throws {
+        guard !orders.isEmpty else { return }
+        try rewrite(orders, replacing: orders.map(\.id), keeping: OrderTables.keptOnUpdate.union(["loaded_at", "loaded_by_run"]))
+    }
+
+    private func rewrite(_ toWrite: [CanonicalOrder], replacing replaced: [Int64], keeping kept: Set<String>) throws {
         if !replaced.isEmpty {
             // Child rows of a changed order are replaced whole: no line of an older version survives.
             let ids = replaced.map { MariaDBValue.int($0) }
@@ -168,10 +183,10 @@ public struct OrderWriter {
                 try connection.execute("DELETE FROM \(table.name.rawValue) WHERE order_id IN (\(marks))", ids)
             }
         }
-        let context = OrderTables.Context(runId: runId, now: UTCTime.now().description)
+        let context = OrderTables.Context(runId: runId, now: UTCTime.now().description, store: store)
         for table in OrderTables.all {
             do {
-                try insertRows(table, toWrite.flatMap { table.rows($0, context) }, upsert: table.name == .orders)
+                try insertRows(table, toWrite.flatMap { table.rows($0, context) }, upsert: table.name == .orders, keeping: kept)
             } catch let error as MariaDBError where error.isDataError {
                 var refused = RefusedValue(table: table.name, column: error.column, error: error)
                 if toWrite.count == 1, let column = error.column, let index = table.columns.firstIndex(of: column) {
@@ -187,7 +202,6 @@ public struct OrderWriter {
         try connection.execute(
             "DELETE FROM \(TableName.orderRejects.rawValue) WHERE order_id IN (\(Array(repeating: "?", count: written.count).joined(separator: ",")))",
             written)
-        return counts
     }
 
     /// `INSERT INTO table (columns) VALUES (…),(…)…`, chunked; with `upsert`, an existing row
@@ -196,12 +210,13 @@ public struct OrderWriter {
     /// Chunks hold a power-of-two number of rows (128, then 64, 32, … for the rest), so however
     /// the batches vary, each table needs at most eight statement shapes: the connection's
     /// prepared-statement cache stays small and every statement is prepared once.
-    func insertRows(_ table: OrderTable, _ rows: [[MariaDBValue]], upsert: Bool = false) throws {
+    func insertRows(_ table: OrderTable, _ rows: [[MariaDBValue]], upsert: Bool = false,
+                    keeping kept: Set<String> = OrderTables.keptOnUpdate) throws {
         guard !rows.isEmpty else { return }
         let rowPlaceholder = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ",") + ")"
         var update = ""
         if upsert {
-            update = " ON DUPLICATE KEY UPDATE " + table.columns.filter { !OrderTables.keptOnUpdate.contains($0) }
+            update = " ON DUPLICATE KEY UPDATE " + table.columns.filter { !kept.contains($0) }
                 .map { "\($0)=VALUES(\($0))" }.joined(separator: ",")
         }
         var start = 0

@@ -134,7 +134,12 @@ public final class OneSaasClient: @unchecked Sendable {
 
     /// `Action=StoreInfo`: a cheap call that proves the key and names the store.
     public func storeInfo() async throws -> JSONValue {
-        let (fetched, _) = try await fetchWithRetries(what: "StoreInfo", parameters: [("Action", "StoreInfo")]) { body in
+        try await configuration(action: "StoreInfo")
+    }
+
+    /// One of the cheap configuration actions (`StoreInfo`, `TaxCodes`, `PaymentGateways`), parsed.
+    public func configuration(action: String) async throws -> JSONValue {
+        let (fetched, _) = try await fetchWithRetries(what: action, parameters: [("Action", action)]) { body in
             let value = try JSONParser.parse(body)
             if let message = value["Error"]?.stringValue { throw Self.classifyError(message) }
             return value

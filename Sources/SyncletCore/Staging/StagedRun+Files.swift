@@ -73,3 +73,20 @@ extension StagedRun {
         }
     }
 }
+
+// MARK: The store's configuration (written by extract, read by load)
+
+extension StagedRun {
+    public var storeConfigurationPath: String { path("store-configuration.json") }
+
+    public func writeStoreConfiguration(_ configuration: StoreConfiguration) throws {
+        try StagingFileSystem.writeAtomically(Array(configuration.stagedJSON.utf8), to: storeConfigurationPath)
+    }
+
+    /// The configuration read at the start of this run; nil when it could not be read (a warning then).
+    public func readStoreConfiguration() throws -> StoreConfiguration? {
+        guard FileManager.default.fileExists(atPath: storeConfigurationPath) else { return nil }
+        let data = try Data(contentsOf: URL(fileURLWithPath: storeConfigurationPath))
+        return try StoreConfiguration(staged: Array(data))
+    }
+}

@@ -40,18 +40,13 @@ public enum OrderNormalizer {
         let tags = fields.text(order["Tags"])
         let items = try normalizeItems(order["Items"], &fields)
         let shipping = try normalizeShipping(order["Shipping"], &fields)
-        let credits = try normalizeCredits(order["Credits"], rawJSON: rawJSON, &fields)
+        let credits = linkCreditLines(try normalizeCredits(order["Credits"], rawJSON: rawJSON, &fields), to: items)
         let customFields = objectOrEmpty(order["CustomFields"])
+        let invoices = try normalizeInvoices(customFields["Invoices"], &fields)
 
-        var lineTotal = Decimal4.zero
-        for item in items {
-            guard let text = item.lineTotalIncTax, let amount = Decimal4(parsing: text) else { continue }
-            lineTotal = try fields.checked(lineTotal.adding(amount), "the sum of LineTotalIncTax")
-        }
-        let shippingAmount = shipping.amount.flatMap { Decimal4(parsing: $0) } ?? Decimal4.zero
-        let expected = try fields.checked(
-            lineTotal.adding(shippingAmount).flatMap { $0.subtracting(discounts) }, "the order's sum")
-        let difference = try fields.checked(total.subtracting(expected), "the reconciliation difference")
+        let difference = try reconciliationDifference(items: items, shipping: shipping, discounts: discounts, total: total, &fields)
+        var vatTotal = Decimal(0)
+        for amount in items.compactMap(\.rowVAT) + [shipping.vat].compactMap({ $0 }) { vatTotal += exact(amount) }
 
         return CanonicalOrder(
             id: id,
@@ -73,11 +68,13 @@ public enum OrderNormalizer {
             shipping: shipping,
             payment: try normalizePayment(order["Payments"], &fields),
             credits: credits,
-            invoices: try normalizeInvoices(customFields["Invoices"], &fields),
+            invoices: invoices,
             lastTransactionId: fields.text(customFields["LastTransactionId"]),
             creditPoints: try fields.amount(customFields["CreditPoints"], "CustomFields.CreditPoints")?.description,
             orderProcessingFee: try fields.amount(customFields["OrderProcessingFee"], "CustomFields.OrderProcessingFee")?.description,
             orderProcessingFeeExTax: try fields.amount(customFields["OrderProcessingFeeExTax"], "CustomFields.OrderProcessingFeeExTax")?.description,
+            vatTotal: decimal4Text(vatTotal),
+            paidAt: invoices.compactMap(\.date).first,
             hasIncompleteLines: items.contains { $0.errorCode != nil },
             reconciliation: .init(reconciles: difference.magnitude < Decimal4(units: 50), difference: difference.description),
             contentHash: SHA256.hash(data: Array(rawJSON.utf8)).hexString,
@@ -161,21 +158,27 @@ public enum OrderNormalizer {
                 continue
             }
             let taxes = objectOrEmpty(item["Taxes"])
+            let quantity = try fields.amount(item["Quantity"], "\(name).Quantity")
+            let taxRate = try fields.quotient(taxes["TaxRate"], "\(name).Taxes.TaxRate")
+            let taxAmount = try fields.amount(taxes["TaxAmount"], "\(name).Taxes.TaxAmount")
             items.append(.init(
                 position: position,
                 productId: fields.text(item["ProductId"]),
                 productCode: fields.text(item["ProductCode"]),
                 productName: fields.text(item["ProductName"]),
-                quantity: try fields.amount(item["Quantity"], "\(name).Quantity")?.description,
+                quantity: quantity?.description,
                 price: try fields.amount(item["Price"], "\(name).Price")?.description,
                 unitPriceExTax: try fields.amount(item["UnitPriceExTax"], "\(name).UnitPriceExTax")?.description,
                 discount: try fields.quotient(item["Discount"], "\(name).Discount")?.description,
                 taxId: fields.text(taxes["TaxId"]),
                 taxCode: fields.text(taxes["TaxCode"]),
                 taxName: fields.text(taxes["TaxName"]),
-                taxRate: try fields.quotient(taxes["TaxRate"], "\(name).Taxes.TaxRate")?.description,
-                taxAmount: try fields.amount(taxes["TaxAmount"], "\(name).Taxes.TaxAmount")?.description,
-                lineTotalIncTax: try fields.amount(item["LineTotalIncTax"], "\(name).LineTotalIncTax")?.description
+                taxRate: taxRate?.description,
+                taxAmount: taxAmount?.description,
+                lineTotalIncTax: try fields.amount(item["LineTotalIncTax"], "\(name).LineTotalIncTax")?.description,
+                rowDiscount: try rowDiscount(item["Discount"], quantity: quantity, "\(name).Discount", &fields),
+                vatRate: percent(taxRate),
+                rowVAT: (taxAmount ?? .zero).description
             ))
         }
         return items
@@ -184,13 +187,17 @@ public enum OrderNormalizer {
     private static func normalizeShipping(_ value: JSONValue?, _ fields: inout FieldReader) throws(OrderRejection) -> CanonicalOrder.Shipping {
         let shipping = objectOrEmpty(value)
         let taxes = objectOrEmpty(shipping["Taxes"])
+        let shippingRate = try fields.quotient(taxes["TaxRate"], "Shipping.Taxes.TaxRate")
+        let shippingVAT = try fields.amount(taxes["TaxAmount"], "Shipping.Taxes.TaxAmount")
         return .init(
             method: fields.text(shipping["ShippingMethod"]),
             amount: try fields.amount(shipping["Amount"], "Shipping.Amount")?.description,
             discount: try fields.amount(shipping["Discount"], "Shipping.Discount")?.description,
             taxName: fields.text(taxes["TaxName"]),
-            taxRate: try fields.quotient(taxes["TaxRate"], "Shipping.Taxes.TaxRate")?.description,
-            taxAmount: try fields.amount(taxes["TaxAmount"], "Shipping.Taxes.TaxAmount")?.description
+            taxRate: shippingRate?.description,
+            taxAmount: shippingVAT?.description,
+            vatRate: shippingRate.flatMap { percent($0) },
+            vat: (shippingVAT ?? .zero).description
         )
     }
 
@@ -245,6 +252,10 @@ public enum OrderNormalizer {
                 adjustmentPositive: try fields.amount(credit["adjustment_positive"], "\(name).adjustment_positive")?.description,
                 adjustmentNegative: try fields.amount(credit["adjustment_negative"], "\(name).adjustment_negative")?.description,
                 baseCurrencyCode: fields.text(credit["base_currency_code"]),
+                shippingInclTax: try fields.amount(credit["base_shipping_incl_tax"], "\(name).base_shipping_incl_tax")?.description,
+                shippingVAT: try fields.amount(credit["base_shipping_tax_amount"], "\(name).base_shipping_tax_amount")?.description,
+                refundedDiscount: try fields.amount(credit["base_discount_amount"], "\(name).base_discount_amount")
+                    .map { Decimal4.zero.subtracting($0)?.description ?? $0.description },
                 items: items,
                 rawJSON: sources.flatMap { index < $0.count ? $0[index] : nil } ?? JSONWriter.string(element)
             ))
@@ -260,6 +271,81 @@ public enum OrderNormalizer {
                 date: try fields.time(invoice["Date"], "CustomFields.Invoices[\(index)].Date")
             )
         }
+    }
+
+    // MARK: - Bookkeeping figures
+
+    /// `Total − (Σ LineTotalIncTax + Shipping.Amount − Discounts)`, or, when that is not within
+    /// half a penny, the difference against the net-price form `Σ (UnitPriceExTax × Quantity +
+    /// TaxAmount) + Shipping.Amount − Discounts`. In a store with net prices and VAT applied after
+    /// the discount, `LineTotalIncTax` carries the VAT before the discount, so the first form is off
+    /// by the discount's VAT although Magento's figures agree; the second is exact there.
+    private static func reconciliationDifference(
+        items: [CanonicalOrder.Item], shipping: CanonicalOrder.Shipping, discounts: Decimal4, total: Decimal4,
+        _ fields: inout FieldReader
+    ) throws(OrderRejection) -> Decimal4 {
+        var inclusive = Decimal(0)
+        var net = Decimal(0)
+        var netIsKnown = true
+        for item in items where item.errorCode == nil {
+            inclusive += item.lineTotalIncTax.map(exact) ?? 0
+            if let unit = item.unitPriceExTax, let quantity = item.quantity {
+                net += exact(unit) * exact(quantity) + (item.rowVAT.map(exact) ?? 0)
+            } else if let gross = item.lineTotalIncTax, let percent = item.vatRate {
+                // OneSaas sometimes renders UnitPriceExTax null: the row's net is its gross without
+                // the rate's VAT (none on a zero-rated line), to the penny, as the document builder takes it.
+                net += (exact(gross) * 100 / (100 + exact(percent))).rounded(toPlaces: 2) + (item.rowVAT.map(exact) ?? 0)
+            } else {
+                netIsKnown = false
+            }
+        }
+        // Name the sum that does not fit, as the bookkeeper would look for it, before the difference.
+        _ = try fields.checked(Decimal4(parsing: inclusive.description), "the sum of LineTotalIncTax")
+        let rest = (shipping.amount.map(exact) ?? 0) - exact(discounts.description)
+        let totalValue = exact(total.description)
+        var difference = totalValue - (inclusive + rest)
+        // Amounts beyond what the columns hold reject the order whichever form would be chosen.
+        _ = try fields.checked(Decimal4(parsing: difference.rounded(toPlaces: 4).description), "the reconciliation difference")
+        if difference.magnitude >= Decimal(string: "0.005") ?? 0, netIsKnown, (totalValue - (net + rest)).magnitude < difference.magnitude {
+            difference = totalValue - (net + rest)
+        }
+        return try fields.checked(Decimal4(parsing: difference.rounded(toPlaces: 4).description), "the reconciliation difference")
+    }
+
+    /// The row's exact discount from the full text of the per-unit `Discount` (PHP's float quotient).
+    private static func rowDiscount(_ value: JSONValue?, quantity: Decimal4?, _ name: String,
+                                    _ fields: inout FieldReader) throws(OrderRejection) -> String? {
+        guard let text = fields.text(value), !text.isEmpty else { return Decimal4.zero.description }
+        guard let row = BookkeepingOrder.Line.exactRowDiscount(perUnitText: text, quantity: quantity.map { exact($0.description) } ?? 1)
+        else { throw fields.reject("\(name) is not a number: \"\(text.prefix(40))\"") }
+        return decimal4Text(row)
+    }
+
+    /// A rate quotient (0.2) as a percent ("20.0000"); 0 percent when the line carries no rate.
+    private static func percent(_ quotient: Decimal4?) -> String? {
+        decimal4Text(exact((quotient ?? .zero).description) * 100)
+    }
+
+    /// Credit memo lines refer to the order line with the same `ProductId`, and take its VAT rate.
+    private static func linkCreditLines(_ credits: [CanonicalOrder.CreditMemo], to items: [CanonicalOrder.Item]) -> [CanonicalOrder.CreditMemo] {
+        credits.map { credit in
+            var credit = credit
+            for index in credit.items.indices {
+                guard let productId = credit.items[index].productId,
+                      let line = items.first(where: { $0.productId == productId && $0.errorCode == nil }) else { continue }
+                credit.items[index].orderLinePosition = line.position
+                credit.items[index].vatRate = line.vatRate
+            }
+            return credit
+        }
+    }
+
+    static func exact(_ text: String) -> Decimal {
+        Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) ?? 0
+    }
+
+    static func decimal4Text(_ value: Decimal) -> String? {
+        Decimal4(parsing: value.rounded(toPlaces: 4).description)?.description
     }
 
     // MARK: - PHP's shapes
