@@ -14,6 +14,8 @@ public enum TableName: String, CaseIterable, Sendable {
     case syncHistory = "sync_history"
     case syncState = "sync_state"
     case storeConfiguration = "store_configuration"
+    /// The QuickBooks connection's tokens: never emptied by `synclet clear`.
+    case qboTokens = "qbo_tokens"
 
     /// The tables `synclet clear` empties, children first so no foreign key is in the way.
     /// `sync_state` is reset rather than emptied (see `SyncHistory.resetAfterClear`).
