@@ -258,10 +258,10 @@ extension Synclet.QBO {
                 defer { connection.close() }
                 let report = try QuickBooksConnection.report(connection: connection, configured: configured)
                 if json {
-                    print(try report.json())
+                    say(try report.json())
                     for warning in report.warnings { environment.log.warning(warning) }
                 } else {
-                    print(report.text())
+                    say(report.text())
                 }
                 switch verified {
                 case .success(let name)?:
