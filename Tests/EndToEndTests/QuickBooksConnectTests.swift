@@ -172,6 +172,19 @@ final class QuickBooksConnectTests: XCTestCase {
         try synclet(["qbo", "status", "--verify"])
     }
 
+    func testARefreshWhoseAnswerIsLostAfterQuickBooksRotatedTheTokenIsRetriedWithinTheGrace() throws {
+        try simulator.control("POST", "/__control/tokens/policy?rotate=true&grace_seconds=60&access_lifetime_seconds=60")
+        try synclet(["qbo", "connect", "--realm-id", Self.realm, "--refresh-token-file", try tokenFile(simulator.grantElsewhere())])
+        try simulator.control("POST", "/__control/faults", body: #"[{"kind":"apply-then-drop","times":1,"path":"/oauth2/v1/tokens/bearer"}]"#)
+        let result = try synclet(["qbo", "status", "--verify"])
+        XCTAssertTrue(result.stderr.contains("refreshing the QuickBooks access token:"), "the lost answer is retried: \(result.stderr)")
+        XCTAssertEqual(try simulator.requests("refresh"), 3, "import, the refresh whose answer was lost, its retry")
+        XCTAssertEqual(try simulator.requests("invalid_grant"), 0)
+        // The token stored is the simulator's current one: the next refresh needs no grace.
+        try simulator.control("POST", "/__control/tokens/policy?grace_seconds=0")
+        try synclet(["qbo", "status", "--verify"])
+    }
+
     func testARefusedRefreshTokenEndsWithExitCode5AndSaysToConnectAgain() throws {
         try synclet(["qbo", "connect", "--realm-id", Self.realm, "--refresh-token-file", try tokenFile(simulator.grantElsewhere())])
         // The company disconnects the app in QuickBooks: the access token still looks valid
@@ -207,6 +220,16 @@ final class QuickBooksConnectTests: XCTestCase {
         XCTAssertNil(try storedRow())
         XCTAssertTrue(try synclet(["qbo", "status"]).stdout.contains("QuickBooks: not connected"))
         XCTAssertTrue(try synclet(["qbo", "disconnect"]).stdout.contains("nothing to disconnect"))
+    }
+
+    func testDisconnectKeepsTheTokensWhenQuickBooksCannotBeReachedSoThatItCanRevokeLater() throws {
+        try synclet(["qbo", "connect", "--realm-id", Self.realm, "--refresh-token-file", try tokenFile(simulator.grantElsewhere())])
+        let settings = self.settings()
+        simulator.stop()
+        let result = try harness.run("synclet", ["qbo", "disconnect"], environment: settings)
+        XCTAssertEqual(result.exitCode, 1, result.output)
+        XCTAssertTrue(result.stderr.contains("revoking the QuickBooks authorization at \(settings["QBO_REVOKE_URL"] ?? "?") failed"), result.stderr)
+        XCTAssertNotNil(try storedRow(), "nothing is forgotten before QuickBooks revoked it")
     }
 
     func testStatusWarnsWellBeforeTheRefreshTokenAndTheFiveYearLimitRunOut() throws {
