@@ -112,15 +112,15 @@ public struct QuickBooksTokenStore: Sendable {
         return try await body()
     }
 
+    /// The times of the row, without tokens, as `UTCTime` reads them.
+    static let timeColumns = ["refresh_token_expires_at", "refresh_token_hard_expires_at", "access_token_expires_at", "connected_at", "last_refreshed_at"]
+        .map { "DATE_FORMAT(\($0), '%Y-%m-%d %H:%i:%s') AS \($0)" }.joined(separator: ", ")
+
     /// The stored connection with its tokens, or nil when none is.
     public func read() throws -> StoredQuickBooksTokens? {
         try connection.query("""
             SELECT realm_id, environment, refresh_token, access_token, refresh_count,
-              DATE_FORMAT(refresh_token_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_expires_at,
-              DATE_FORMAT(refresh_token_hard_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_hard_expires_at,
-              DATE_FORMAT(access_token_expires_at, '%Y-%m-%d %H:%i:%s') AS access_token_expires_at,
-              DATE_FORMAT(connected_at, '%Y-%m-%d %H:%i:%s') AS connected_at,
-              DATE_FORMAT(last_refreshed_at, '%Y-%m-%d %H:%i:%s') AS last_refreshed_at
+              \(Self.timeColumns)
             FROM \(Self.table) WHERE id = 1
             """).first.map(StoredQuickBooksTokens.init(row:))
     }
@@ -129,11 +129,7 @@ public struct QuickBooksTokenStore: Sendable {
     public func facts() throws -> QuickBooksConnectionFacts? {
         try connection.query("""
             SELECT realm_id, environment, refresh_count,
-              DATE_FORMAT(refresh_token_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_expires_at,
-              DATE_FORMAT(refresh_token_hard_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_hard_expires_at,
-              DATE_FORMAT(access_token_expires_at, '%Y-%m-%d %H:%i:%s') AS access_token_expires_at,
-              DATE_FORMAT(connected_at, '%Y-%m-%d %H:%i:%s') AS connected_at,
-              DATE_FORMAT(last_refreshed_at, '%Y-%m-%d %H:%i:%s') AS last_refreshed_at
+              \(Self.timeColumns)
             FROM \(Self.table) WHERE id = 1
             """).first.map { row in
             func time(_ column: String) -> UTCTime? { row[column].flatMap(UTCTime.init(parsing:)) }
