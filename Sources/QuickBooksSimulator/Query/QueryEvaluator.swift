@@ -27,7 +27,7 @@ struct QueryEvaluator {
             orderings.append((path, ordering.descending))
         }
         let namesActive = query.conditions.contains { $0.field.lowercased() == "active" }
-        var rows = company.visible(kind).filter { stored in
+        var rows = candidates(kind, query).filter { stored in
             if kind.isList, !namesActive, !stored.isActive { return false }
             return conditions.allSatisfy { Self.matches(stored.body.value(at: $0.path), $0.condition) }
         }
@@ -58,6 +58,17 @@ struct QueryEvaluator {
             .init("startPosition", .integer(query.startPosition)),
             .init("maxResults", .integer(bodies.count)),
         ])
+    }
+
+    /// Every row of the kind, or, for a DocNumber lookup, only the rows the index names.
+    private func candidates(_ kind: EntityKind, _ query: Query) -> [StoredEntity] {
+        guard kind.isSalesForm,
+              let lookup = query.conditions.first(where: { $0.field.lowercased() == "docnumber" && ($0.op == .equal || $0.op == .in) })
+        else { return company.visible(kind) }
+        var seen: Set<String> = []
+        return lookup.values.flatMap { company.salesForms(numbered: $0.text) }
+            .filter { $0.kind == kind && seen.insert($0.id).inserted }
+            .sorted { $0.numericId < $1.numericId }
     }
 
     static func matches(_ field: JSON?, _ condition: Query.Condition) -> Bool {
