@@ -35,7 +35,7 @@ final class ThrottlingAndFaultTests: SimulatorTestCase {
     func testRequestsBeyondTheInFlightLimitGet429() throws {
         try startServer { configuration in
             configuration.limits.maxInFlight = 2
-            configuration.latencyMilliseconds = 800
+            configuration.latencyMilliseconds = 2500
         }
         try connect()
         let statuses = Locked([Int]())

@@ -72,22 +72,23 @@ struct QueryEvaluator {
     }
 
     static func matches(_ field: JSON?, _ condition: Query.Condition) -> Bool {
-        let value = field ?? (condition.field.lowercased() == "active" ? .bool(true) : nil)
+        // A list entry without `Active` is active; any other missing field matches nothing.
+        guard let value = field ?? (condition.field.lowercased() == "active" ? .bool(true) : nil) else { return false }
         switch condition.op {
         case .equal, .in:
             return condition.values.contains { compare(value, $0) == .orderedSame }
         case .less: return condition.values.first.map { compare(value, $0) == .orderedAscending } ?? false
         case .greater: return condition.values.first.map { compare(value, $0) == .orderedDescending } ?? false
-        case .lessOrEqual: return condition.values.first.map { compare(value, $0) != .orderedDescending && value != nil } ?? false
-        case .greaterOrEqual: return condition.values.first.map { compare(value, $0) != .orderedAscending && value != nil } ?? false
+        case .lessOrEqual: return condition.values.first.map { compare(value, $0) != .orderedDescending } ?? false
+        case .greaterOrEqual: return condition.values.first.map { compare(value, $0) != .orderedAscending } ?? false
         case .like:
-            guard let text = value?.scalarText, case .string(let pattern)? = condition.values.first else { return false }
+            guard let text = value.scalarText, case .string(let pattern)? = condition.values.first else { return false }
             return like(text.lowercased(), pattern.lowercased())
         }
     }
 
-    private static func compare(_ field: JSON?, _ value: Query.Value) -> ComparisonResult {
-        guard let text = field?.scalarText else { return .orderedAscending }
+    private static func compare(_ field: JSON, _ value: Query.Value) -> ComparisonResult {
+        guard let text = field.scalarText else { return .orderedAscending }
         return compareTexts(text, value.text)
     }
 
