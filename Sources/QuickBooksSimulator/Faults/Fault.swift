@@ -22,6 +22,11 @@ public enum FaultKind: String, CaseIterable, Sendable {
 
 /// One planned failure: for the next `times` requests whose URI contains `path` (any API request
 /// when nil) and whose method is `method` (any when nil).
+///
+/// ```swift
+/// configuration.faults = [Fault(kind: .applyThenDrop, path: "/salesreceipt", method: "POST")]
+/// let same = Fault(specification: "apply-then-drop:path=/salesreceipt:method=POST")
+/// ```
 public struct Fault: Equatable, Sendable {
     public var kind: FaultKind
     public var times: Int

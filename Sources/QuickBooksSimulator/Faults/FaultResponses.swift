@@ -27,8 +27,11 @@ enum FaultResponses {
         .json(.object([.init("Fault", fault.faultJSON), .init("time", .string(time))]), status: fault.status)
     }
 
-    static func throttled(time: String) -> HTTPResponse {
-        var response = fault(.throttled, time: time)
+    /// - Parameter limit: which limit was hit (`requests_per_minute`, `in_flight`, ...), named in the Detail.
+    static func throttled(limit: String? = nil, time: String) -> HTTPResponse {
+        var throttled = APIFault.throttled
+        if let limit { throttled.detail += " (qbo-sim limit: \(limit))" }
+        var response = fault(throttled, time: time)
         response.headers.append(("Retry-After", "60"))
         return response
     }
