@@ -85,6 +85,9 @@ struct QBOSim: ParsableCommand {
     @Option(help: "Items a batch may hold.")
     var maxBatchItems = 30
 
+    @Option(help: "Answer a batch's items in reverse order (true), to catch clients that match answers by position instead of bId, or as sent (false).")
+    var reverseBatchAnswers = true
+
     @Option(help: "Delay added to every API answer, in milliseconds.")
     var latencyMs = 0
 
@@ -154,6 +157,7 @@ struct QBOSim: ParsableCommand {
         configuration.limits.batchRequestsPerMinute = batchRequestsPerMinute
         configuration.limits.maxBatchItems = maxBatchItems
         configuration.latencyMilliseconds = latencyMs
+        configuration.reverseBatchAnswers = reverseBatchAnswers
         configuration.faults = fault.compactMap(Fault.init(specification:))
         if verbose {
             configuration.requestLog = { line in
