@@ -21,7 +21,7 @@ struct QBOSim: ParsableCommand {
               POST tokens/expire-access   tokens/grant   tokens/policy?rotate=true&grace_seconds=0&access_lifetime_seconds=5
               POST limits?requests_per_minute=..&max_in_flight=..&batch_requests_per_minute=..&max_batch_items=..
               POST latency?ms=N   clock?offset_seconds=N   reset[?tokens=true]   shutdown
-            Fault kinds: http500, http503, http401, http429, drop (no answer, nothing applied), \
+            Fault kinds: http500, http503, http401, http401-upper, http429, http429-xml, drop (no answer, nothing applied), \
             apply-then-drop (applied, then no answer), slow (applied, answered after ms).
 
             Examples:
