@@ -21,7 +21,7 @@ struct QBOSim: ParsableCommand {
               POST tokens/expire-access   tokens/grant   tokens/policy?rotate=true&grace_seconds=0&access_lifetime_seconds=5
               POST limits?requests_per_minute=..&max_in_flight=..&batch_requests_per_minute=..&max_batch_items=..
               POST latency?ms=N   clock?offset_seconds=N   reset[?tokens=true]   shutdown
-            Fault kinds: http500, http503, http401, http429, drop (no answer, nothing applied), \
+            Fault kinds: http500, http503, http401, http401-upper, http429, http429-xml, drop (no answer, nothing applied), \
             apply-then-drop (applied, then no answer), slow (applied, answered after ms).
 
             Examples:
@@ -84,6 +84,9 @@ struct QBOSim: ParsableCommand {
 
     @Option(help: "Items a batch may hold.")
     var maxBatchItems = 30
+
+    @Option(help: "Answer a batch's items in reverse order (true), to catch clients that match answers by position instead of bId, or as sent (false).")
+    var reverseBatchAnswers = true
 
     @Option(help: "Delay added to every API answer, in milliseconds.")
     var latencyMs = 0
@@ -154,6 +157,7 @@ struct QBOSim: ParsableCommand {
         configuration.limits.batchRequestsPerMinute = batchRequestsPerMinute
         configuration.limits.maxBatchItems = maxBatchItems
         configuration.latencyMilliseconds = latencyMs
+        configuration.reverseBatchAnswers = reverseBatchAnswers
         configuration.faults = fault.compactMap(Fault.init(specification:))
         if verbose {
             configuration.requestLog = { line in
