@@ -9,8 +9,6 @@ MARIADB_DIR    ?= .local/mariadb
 MARIADB_PORT   ?= 3407
 SIM_PORT       ?= 8931
 SIM_ORDERS     ?= 3000
-QBO_PORT       ?= 8932
-QBO_REDIRECT_PORT ?= 8765
 DEMO_DIR       ?= .local/demo
 RUN            ?=
 FROM           ?= transform
@@ -27,17 +25,13 @@ RELEASE_BIN = $(RELEASE_SCRATCH)/release
 DB_ENV = eval "$$(scripts/mariadb-private.sh env $(MARIADB_DIR))"
 DEMO_ENV = $(DB_ENV); export MAGENTO_BASE_URL=http://127.0.0.1:$(SIM_PORT)/onesaas_connect/index/index \
 	MAGENTO_ACCESS_KEY=sim-access-key INITIAL_SYNC_DATE="2025-01-01 00:00:00" SYNCLET_STAGING_DIR=$(DEMO_DIR)/staging \
-	SYNCLET_PIPELINE=$(CURDIR)/pipeline.yaml \
-	QBO_CLIENT_ID=sim-client-id QBO_CLIENT_SECRET=sim-client-secret QBO_ENVIRONMENT=sandbox \
-	QBO_API_URL=http://127.0.0.1:$(QBO_PORT) QBO_TOKEN_URL=http://127.0.0.1:$(QBO_PORT)/oauth2/v1/tokens/bearer \
-	QBO_AUTH_URL=http://127.0.0.1:$(QBO_PORT)/connect/oauth2 QBO_REVOKE_URL=http://127.0.0.1:$(QBO_PORT)/v2/oauth2/tokens/revoke \
-	QBO_REDIRECT_URI=http://localhost:$(QBO_REDIRECT_PORT)/callback
+	SYNCLET_PIPELINE=$(CURDIR)/pipeline.yaml
 
 .PHONY: help deps build test demo demo-stop sync extract transform load replay install release release-check rpm sysroot bench db-start db-stop sim-start sim-stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  Variables: RUN=<run id>  FROM=extract|transform|load  PREFIX=/usr/local  SIM_ORDERS=3000  MARIADB_PORT=3407  QBO_PORT=8932  QBO_REDIRECT_PORT=8765"
+	@echo "  Variables: RUN=<run id>  FROM=extract|transform|load  PREFIX=/usr/local  SIM_ORDERS=3000  MARIADB_PORT=3407"
 
 deps: ## Install Connector/C and the MariaDB server when missing (as root), or say how
 	@scripts/install-deps.sh test
@@ -60,13 +54,10 @@ demo: build ## Run the main job: private MariaDB + simulated store, synclet init
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)
 	@scripts/simulator.sh start $(BIN) $(SIM_PORT) $(SIM_ORDERS) $(DEMO_DIR)
 	@$(DEMO_ENV); set -x; $(BIN)/synclet init && $(BIN)/synclet test && $(BIN)/synclet sync && $(BIN)/synclet status
-	@scripts/qbo-sim.sh start $(BIN) $(QBO_PORT) $(DEMO_DIR)
-	@$(DEMO_ENV); set -x; scripts/qbo-connect-demo.sh $(BIN) && $(BIN)/synclet qbo status --verify
 	@echo; echo "The private MariaDB and the simulator are still running: 'make demo-stop' stops them."
 
 demo-stop: ## Stop the demo's simulator and private MariaDB
 	@scripts/simulator.sh stop $(DEMO_DIR) || true
-	@scripts/qbo-sim.sh stop $(DEMO_DIR) || true
 	@scripts/mariadb-private.sh stop $(MARIADB_DIR)
 
 sync: build ## synclet sync with your own configuration (.env or environment)
