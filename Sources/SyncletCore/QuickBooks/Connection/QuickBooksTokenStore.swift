@@ -93,8 +93,11 @@ public struct QuickBooksTokenStore: Sendable {
 
     /// The MariaDB lock guarding the tokens. `GET_LOCK` names are server-wide, so the
     /// database's name is part of it: two Synclet databases on one server do not wait for each other.
-    public var lockName: String {
-        let name = "synclet.qbo_tokens." + (connection.configuration.database ?? "")
+    public var lockName: String { Self.lockName(database: connection.configuration.database ?? "") }
+
+    /// At most 64 characters, MariaDB's limit: a long database name is shortened with its hash.
+    static func lockName(database: String) -> String {
+        let name = "synclet.qbo_tokens." + database
         return name.count <= 64 ? name : String(name.prefix(48)) + "." + String(SHA256.hash(data: Array(name.utf8)).hexString.prefix(15))
     }
 
