@@ -158,4 +158,25 @@ final class DocumentRuleTests: SimulatorTestCase {
         XCTAssertEqual(response.status, 403)
         XCTAssertEqual(try faultCode(response), "3100")
     }
+
+    func testConcurrentCreatesOfOneDocNumberMakeExactlyOneDocument() throws {
+        _ = try control("POST", "limits?max_in_flight=100")
+        let statuses = Locked([Int]())
+        let group = DispatchGroup()
+        let body = salesReceipt(docNumber: "100000800", amounts: ["10"])
+        for _ in 0..<8 {
+            group.enter()
+            let (client, token, realm) = (http, accessToken, realm)
+            DispatchQueue.global().async {
+                let response = try? client.send("POST", "/v3/company/\(realm)/salesreceipt", headers: [
+                    ("Authorization", "Bearer \(token)"), ("Accept", "application/json"), ("Content-Type", "application/json"),
+                ], body: body)
+                statuses.withLock { $0.append(response?.status ?? 0) }
+                group.leave()
+            }
+        }
+        group.wait()
+        XCTAssertEqual(statuses.withLock { $0 }.sorted(), [200] + Array(repeating: 400, count: 7))
+        XCTAssertEqual(try control("GET", "creates").value(at: "by_doc_number.100000800"), .number("1"))
+    }
 }
