@@ -12,7 +12,8 @@
 #    (scripts/make-sysroot.sh check): `synclet --version`, `synclet init`, then `synclet sync`
 #    of a small simulated store into a private MariaDB on the host (127.0.0.1), and the order
 #    count read back from the database.
-# Writes BIN_DIR/RELEASE_CHECK ("passed <commit> <sha256 of synclet>") only when all pass.
+# Writes BIN_DIR/RELEASE_CHECK ("passed <commit>", then the sha256sum of every binary it checked)
+# only when all pass; scripts/checked-release.sh reads it for `make install` and `make rpm`.
 #
 #   CHECK_ROOT      the chroot (default .local/chroot-bullseye)
 #   MARIADB_PORT    the private server's port (default 3407; `make` passes its MARIADB_PORT)
@@ -135,5 +136,6 @@ echo "orders in the database after the sync in the chroot: $loaded (the simulate
 in_chroot /opt/synclet/bin/synclet status | tail -n 15
 
 commit=$(cat "$BIN/BUILD_COMMIT" 2>/dev/null || echo unknown)
-echo "passed $commit $(sha256sum "$BIN/synclet" | cut -d' ' -f1)" >"$BIN/RELEASE_CHECK"
+# What scripts/checked-release.sh reads: the verdict, then each checked binary's checksum.
+{ echo "passed $commit"; (cd "$BIN" && sha256sum "${STAGES[@]}" onesaas-sim); } >"$BIN/RELEASE_CHECK"
 echo "release-check passed: GLIBC_$all_glibc, GLIBCXX_$all_glibcxx, no libswift*, synclet $commit ran a sync of $loaded orders in Debian 11"
