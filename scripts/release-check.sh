@@ -17,7 +17,8 @@
 #
 #   CHECK_ROOT      the chroot (default .local/chroot-bullseye)
 #   MARIADB_PORT    the private server's port (default 3407; `make` passes its MARIADB_PORT)
-#   CHECK_SIM_PORT  the simulator's port (default 8951), CHECK_ORDERS its orders (default 300)
+#   CHECK_SIM_PORT  the simulator's port (default 0: a free one, so several checkouts can run the
+#                   check at once), CHECK_ORDERS its orders (default 300)
 set -euo pipefail
 
 SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -28,7 +29,7 @@ if [ $# -ne 1 ]; then
 fi
 BIN=$(realpath "$1")
 ROOT=$(realpath -m "${CHECK_ROOT:-.local/chroot-bullseye}")
-SIM_PORT=${CHECK_SIM_PORT:-8951}
+SIM_PORT=${CHECK_SIM_PORT:-0}
 ORDERS=${CHECK_ORDERS:-300}
 MAX_GLIBC=2.34
 MAX_GLIBCXX=3.4.29
@@ -108,6 +109,8 @@ echo "synclet --version: $version"
 # The simulator (a test tool, not shipped) runs on the host; the database is a private MariaDB on
 # the host too, reached over 127.0.0.1 as a Rocky server reaches its database.
 scripts/simulator.sh start "$BIN" "$SIM_PORT" "$ORDERS" "$sim_dir"
+SIM_PORT=$(cat "$sim_dir/sim.port")
+echo "simulator listening on 127.0.0.1:$SIM_PORT"
 scripts/mariadb-private.sh start "$db_dir"
 eval "$(scripts/mariadb-private.sh env "$db_dir")"
 umask 077
