@@ -110,7 +110,6 @@ echo "synclet --version: $version"
 # the host too, reached over 127.0.0.1 as a Rocky server reaches its database.
 scripts/simulator.sh start "$BIN" "$SIM_PORT" "$ORDERS" "$sim_dir"
 SIM_PORT=$(cat "$sim_dir/sim.port")
-echo "simulator listening on 127.0.0.1:$SIM_PORT"
 scripts/mariadb-private.sh start "$db_dir"
 eval "$(scripts/mariadb-private.sh env "$db_dir")"
 umask 077
