@@ -7,8 +7,8 @@
 #   PREFIX    e.g. /usr/local (`make install` passes $(DESTDIR)$(PREFIX))
 #   --without-simulator   leave out onesaas-sim (the RPM does)
 #
-# Refuses binaries that `make release-check` has not passed (BIN_DIR/RELEASE_CHECK must name the
-# synclet it checked): a plain `swift build` would put binaries there that need the build
+# Refuses binaries that `make release-check` has not passed (scripts/checked-release.sh: BIN_DIR/
+# RELEASE_CHECK must hold the checksum of each of them): a plain `swift build` would put binaries there that need the build
 # machine's newer glibc and the Swift runtime's shared libraries.
 #
 # Lays out:
@@ -41,11 +41,7 @@ for name in synclet "${stages[@]}"; do
         exit 1
     fi
 done
-checked=$(cut -d' ' -f3 "$BIN_DIR/RELEASE_CHECK" 2>/dev/null || true)
-if [ -z "$checked" ] || [ "$checked" != "$(sha256sum "$BIN_DIR/synclet" | cut -d' ' -f1)" ]; then
-    echo "error: the binaries in $BIN_DIR have not passed make release-check (they may need a newer glibc than the server's); run make release && make release-check" >&2
-    exit 1
-fi
+"$SOURCE_DIR/scripts/checked-release.sh" "$BIN_DIR"
 
 install -d -m 0755 "$PREFIX/bin" "$PREFIX/libexec/synclet" "$PREFIX/etc/synclet"
 install -m 0755 "$BIN_DIR/synclet" "$PREFIX/bin/synclet"

@@ -23,11 +23,7 @@ OUT=$(realpath -m "$2")
 for name in synclet extract transform load; do
     [ -x "$BIN/$name" ] || { echo "error: $BIN/$name is missing; run make release && make release-check" >&2; exit 1; }
 done
-checked=$(cut -d' ' -f3 "$BIN/RELEASE_CHECK" 2>/dev/null || true)
-if [ -z "$checked" ] || [ "$checked" != "$(sha256sum "$BIN/synclet" | cut -d' ' -f1)" ]; then
-    echo "error: the binaries in $BIN have not passed make release-check; run make release && make release-check" >&2
-    exit 1
-fi
+scripts/checked-release.sh "$BIN"
 [ -s "$BIN/BUILD_COMMIT" ] || { echo "error: $BIN/BUILD_COMMIT is missing; build with make release" >&2; exit 1; }
 
 # `synclet 0.1.0 (commit 1a2b3c4)` -> version 0.1.0, release 1.git1a2b3c4 (an RPM release may not

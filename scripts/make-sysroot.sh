@@ -15,7 +15,7 @@
 # Needs root and debootstrap (apt-get install debootstrap) and deb.debian.org. Downloads are
 # cached in .local/debootstrap-cache, so the second root is quick. Idempotent: a root made by
 # this same script with the same package list is left alone (a stamp file records it); a half
-# made one is made again. First run: about 3 to 6 minutes per root on a shared 2-core machine.
+# made one is made again. First run: 3 to 12 minutes per root on a busy, shared 2-core machine.
 set -euo pipefail
 
 SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd -P)

@@ -12,11 +12,13 @@
 #    (scripts/make-sysroot.sh check): `synclet --version`, `synclet init`, then `synclet sync`
 #    of a small simulated store into a private MariaDB on the host (127.0.0.1), and the order
 #    count read back from the database.
-# Writes BIN_DIR/RELEASE_CHECK ("passed <commit> <sha256 of synclet>") only when all pass.
+# Writes BIN_DIR/RELEASE_CHECK ("passed <commit>", then the sha256sum of every binary it checked)
+# only when all pass; scripts/checked-release.sh reads it for `make install` and `make rpm`.
 #
 #   CHECK_ROOT      the chroot (default .local/chroot-bullseye)
 #   MARIADB_PORT    the private server's port (default 3407; `make` passes its MARIADB_PORT)
-#   CHECK_SIM_PORT  the simulator's port (default 8951), CHECK_ORDERS its orders (default 300)
+#   CHECK_SIM_PORT  the simulator's port (default 0: a free one, so several checkouts can run the
+#                   check at once), CHECK_ORDERS its orders (default 300)
 set -euo pipefail
 
 SOURCE_DIR=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -27,7 +29,7 @@ if [ $# -ne 1 ]; then
 fi
 BIN=$(realpath "$1")
 ROOT=$(realpath -m "${CHECK_ROOT:-.local/chroot-bullseye}")
-SIM_PORT=${CHECK_SIM_PORT:-8951}
+SIM_PORT=${CHECK_SIM_PORT:-0}
 ORDERS=${CHECK_ORDERS:-300}
 MAX_GLIBC=2.34
 MAX_GLIBCXX=3.4.29
@@ -107,6 +109,7 @@ echo "synclet --version: $version"
 # The simulator (a test tool, not shipped) runs on the host; the database is a private MariaDB on
 # the host too, reached over 127.0.0.1 as a Rocky server reaches its database.
 scripts/simulator.sh start "$BIN" "$SIM_PORT" "$ORDERS" "$sim_dir"
+SIM_PORT=$(cat "$sim_dir/sim.port")
 scripts/mariadb-private.sh start "$db_dir"
 eval "$(scripts/mariadb-private.sh env "$db_dir")"
 umask 077
@@ -135,5 +138,6 @@ echo "orders in the database after the sync in the chroot: $loaded (the simulate
 in_chroot /opt/synclet/bin/synclet status | tail -n 15
 
 commit=$(cat "$BIN/BUILD_COMMIT" 2>/dev/null || echo unknown)
-echo "passed $commit $(sha256sum "$BIN/synclet" | cut -d' ' -f1)" >"$BIN/RELEASE_CHECK"
+# What scripts/checked-release.sh reads: the verdict, then each checked binary's checksum.
+{ echo "passed $commit"; (cd "$BIN" && sha256sum "${STAGES[@]}" onesaas-sim); } >"$BIN/RELEASE_CHECK"
 echo "release-check passed: GLIBC_$all_glibc, GLIBCXX_$all_glibcxx, no libswift*, synclet $commit ran a sync of $loaded orders in Debian 11"

@@ -15,7 +15,7 @@ start)
     nohup "$bin/onesaas-sim" --port "$port" --port-file "$dir/sim.port" --orders "$orders" >"$dir/sim.log" 2>&1 &
     echo $! >"$dir/sim.pid"
     for _ in $(seq 1 100); do
-        [ -s "$dir/sim.port" ] && { echo "onesaas-sim: $orders orders on http://127.0.0.1:$port (pid $(cat "$dir/sim.pid"))"; exit 0; }
+        [ -s "$dir/sim.port" ] && { echo "onesaas-sim: $orders orders on http://127.0.0.1:$(cat "$dir/sim.port") (pid $(cat "$dir/sim.pid"))"; exit 0; }
         kill -0 "$(cat "$dir/sim.pid")" 2>/dev/null || break
         sleep 0.1
     done

@@ -136,3 +136,32 @@ final class RunFolderTests: XCTestCase {
         XCTAssertTrue(staging.damagedFolders().isEmpty)
     }
 }
+
+/// One sync at a time, and the one refused learns who holds the lock.
+final class RunLockTests: XCTestCase {
+    func testASecondSyncAlwaysLearnsWhoHoldsTheLockEvenWhileTheHolderRewritesItsLine() throws {
+        let staging = StagingArea(root: (try makeTemporaryDirectory(self) as NSString).appendingPathComponent("staging"))
+        let lock = try RunLock.acquire(staging: staging)
+        // The runner and then each stage it starts rewrite the line, longer and shorter in turn.
+        let rewriting = DispatchGroup()
+        DispatchQueue.global().async(group: rewriting) {
+            for round in 0..<20_000 {
+                lock.describe(run: round.isMultiple(of: 2) ? "20261206T020052Z-8650ae" : nil, stage: round.isMultiple(of: 3) ? .extract : nil)
+            }
+        }
+        var attempts = 0
+        while rewriting.wait(timeout: .now()) == .timedOut {
+            attempts += 1
+            do {
+                _ = try RunLock.acquire(staging: staging)
+                XCTFail("took a lock that is held")
+                return
+            } catch StagingError.locked(let holder) {
+                XCTAssertTrue(holder.hasPrefix("process \(getpid())"), "attempt \(attempts): \(holder)")
+                XCTAssertEqual(holder.components(separatedBy: ", held since ").count, 2, "one line, no rest of an older one: \(holder)")
+                if !holder.hasPrefix("process ") { break }
+            }
+        }
+        XCTAssertGreaterThan(attempts, 0)
+    }
+}

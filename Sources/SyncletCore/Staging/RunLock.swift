@@ -35,6 +35,27 @@ public final class RunLock: @unchecked Sendable {
 
     private static let heldSinceMarker = ", held since "
 
+    /// The holder's line in the lock file, or nil when it has none. The holder writes that line
+    /// right after it takes the lock and rewrites it as the sync moves on, and a read is not
+    /// atomic with a write: a line that is empty or not whole (no `held since` time) is read
+    /// again for a moment. Anything after the line is what remains of a longer earlier one until
+    /// the holder truncates it.
+    static func holderLine(at path: String) -> String? {
+        var seen: String?
+        for attempt in 1...20 {
+            let content = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if let end = content.firstIndex(of: "\n") {
+                let line = String(content[..<end]).trimmingCharacters(in: .whitespaces)
+                if timeHeldSince(in: line) != nil { return line }
+                if !line.isEmpty { seen = line }
+            } else if !content.isEmpty {
+                seen = content.trimmingCharacters(in: .whitespaces)
+            }
+            if attempt < 20 { usleep(5_000) }
+        }
+        return seen
+    }
+
     /// The time a holder wrote after `held since`, or nil for a file without one.
     static func timeHeldSince(in content: String) -> UTCTime? {
         guard let range = content.range(of: heldSinceMarker, options: .backwards) else { return nil }
@@ -63,7 +84,8 @@ public final class RunLock: @unchecked Sendable {
         // The sync's age is the runner's: keep the time it wrote.
         var buffer = [UInt8](repeating: 0, count: 512)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        let since = count > 0 ? timeHeldSince(in: String(decoding: buffer[0..<count], as: UTF8.self)) : nil
+        let line = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\n").first.map(String.init) : nil
+        let since = line.flatMap(timeHeldSince(in:))
         return RunLock(descriptor: descriptor, path: lockPath, isInherited: true, heldSince: since ?? .now())
     }
 
@@ -76,10 +98,9 @@ public final class RunLock: @unchecked Sendable {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StagingError.io("cannot open \(path)", errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let holder = holderLine(at: path)
             close(descriptor)
-            let described = holder.flatMap { $0.isEmpty ? nil : $0 } ?? "holder unknown"
+            let described = holder ?? "holder unknown"
             if let staleAfterSeconds, let since = holder.flatMap(timeHeldSince(in:)),
                now.secondsSince1970 - since.secondsSince1970 > Int64(staleAfterSeconds) {
                 throw LockHeldTooLong(path: path, holder: described, seconds: now.secondsSince1970 - since.secondsSince1970,
@@ -97,8 +118,10 @@ public final class RunLock: @unchecked Sendable {
         let role = stage.map { isInherited ? " (\($0.rawValue), started by synclet sync process \(getppid()))" : " (\($0.rawValue))" } ?? ""
         let text = "process \(getpid())" + role
             + (runId.map { ", run \($0)" } ?? "") + Self.heldSinceMarker + heldSince.iso8601 + "\n"
-        ftruncate(descriptor, 0)
-        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        // The new line over the old one, then cut what is left of the old: the file is never
+        // empty, so a second sync reading it at that moment still learns who holds the lock.
+        let written = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        if written > 0 { ftruncate(descriptor, off_t(written)) }
     }
 
     deinit {
