@@ -239,9 +239,9 @@ public enum ExtractError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .pagingAnomaly(let page, let reason, let attempts):
-            return "\(reason); page \(page) was fetched \(attempts) times and stayed so. The watermark did not move; check the store (its error log, a cache in front of it), then run synclet sync again"
+            return "\(reason); page \(page) was fetched \(attempts) times and stayed so, and the watermark did not move; check the store (its error log, a cache in front of it), then run synclet sync again"
         case .storeIgnoresPaging(let reason):
-            return "\(reason). The watermark did not move; make the cache in front of the store pass the query string (Page, PageSize) through, then run synclet sync again"
+            return "\(reason), and the watermark did not move; make the cache in front of the store pass the query string (Page, PageSize) through, then run synclet sync again"
         }
     }
 }

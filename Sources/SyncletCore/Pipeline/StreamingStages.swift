@@ -79,12 +79,15 @@ struct StreamingStages {
                 }
                 return .stopped(running.first.map { slots[$0].stage.name } ?? stages[0].name, signal)
             }
-            // Start each stage whose predecessor has begun (or completed).
-            let manifest = try? run.loadManifest()
-            for index in slots.indices.dropFirst() where slots[index].process == nil && !slots[index].completed && slots[index].held == nil {
+            // Start each stage whose predecessor has begun (or completed). run.json is read only
+            // while a stage waits to start: it grows with the run.
+            let waiting = slots.indices.dropFirst().filter { slots[$0].process == nil && !slots[$0].completed && slots[$0].held == nil }
+            let following = waiting.filter { slots[$0].stage.name.followsPreviousStage && slots[$0 - 1].process != nil }
+            let manifest = following.isEmpty ? nil : try? run.loadManifest()
+            for index in waiting {
                 let before = slots[index - 1]
-                let begun = before.process != nil && (manifest?.stages[before.stage.name]?.attempts ?? 0) > before.attemptsBefore
-                guard before.completed || (begun && slots[index].stage.name.followsPreviousStage) else { continue }
+                let begun = following.contains(index) && (manifest?.stages[before.stage.name]?.attempts ?? 0) > before.attemptsBefore
+                guard before.completed || begun else { continue }
                 if let failure = launch(index, &slots) { return failure }
             }
             for index in slots.indices {

@@ -85,7 +85,7 @@ public struct SyncRunner {
             throw SyncFailure(exitCode: exitCode == .success ? .failed : exitCode, message: message
                 + (exitCode == .failed ? "; run `synclet sync` again to resume it" : ""))
         }
-        try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: .load) }
+        try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: pipeline.stages.last?.name) }
         RetentionPolicy(staging: staging, keepDays: pipeline.retention.keepLoadedRunsDays, log: log).prune(except: run.runId)
     }
 
