@@ -155,7 +155,7 @@ struct Report {
         lines.append(row("load", r.stages["load"]))
         let transformLoad = sum(r.stages["transform"], r.stages["load"])
         lines.append(row("transform + load", transformLoad))
-        lines.append(row("synclet sync (fresh db + staging)", r.sync))
+        lines.append(row("synclet sync (streaming; fresh staging, db)", r.sync))
         lines.append(row("download floor (1 keep-alive conn)", r.downloadFloor, note: "\(r.downloadConnections) connection(s), \(String(format: "%.1f", Double(r.downloadBytes) / 1_048_576)) MiB"))
         lines.append(row("LOAD DATA floor (6 tables)", r.loadDataFloor, note: String(format: "+ %.2f s writing TSV", r.tsvSeconds)))
         lines.append(row("naive (1 order/txn, 1 row/INSERT)", r.naive, orders: Double(r.naiveOrders), note: r.naive == nil ? "" : "\(r.naiveOrders) orders"))
@@ -163,8 +163,10 @@ struct Report {
             lines.append(row("extract c=\(concurrency) at \(r.pageLatencyMs) ms/page", measurement, orders: Double(r.latencyOrders),
                              note: "\(r.latencyOrders) orders, \(r.latencyPages) pages"))
         }
-        lines.append(row("extract (pipeline) at \(r.pageLatencyMs) ms/page", r.latencyExtract, orders: Double(r.latencyOrders)))
-        lines.append(row("synclet sync at \(r.pageLatencyMs) ms/page", r.latencySync, orders: Double(r.latencyOrders)))
+        if r.latencyExtract != nil || r.latencySync != nil {
+            lines.append(row("extract (pipeline) at \(r.pageLatencyMs) ms/page", r.latencyExtract, orders: Double(r.latencyOrders)))
+            lines.append(row("synclet sync at \(r.pageLatencyMs) ms/page", r.latencySync, orders: Double(r.latencyOrders)))
+        }
         for (name, run) in r.rateLimited.sorted(by: { $0.key < $1.key }) {
             if let measurement = run.measurement {
                 lines.append(row("sync \(name), rate-limited", measurement, orders: Double(r.latencyOrders)))

@@ -209,9 +209,9 @@ final class Bench {
             }
         }
 
-        // The whole sync: fresh database (unmigrated) and fresh staging.
+        // The whole sync: a fresh database (migrated, as `synclet init` leaves it) and fresh staging.
         if !options.skipSync {
-            _ = try scratch("synclet_bench_sync", migrated: false)
+            _ = try scratch("synclet_bench_sync")
             let syncEnvironment = self.environment(store: store, database: "synclet_bench_sync", staging: work + "/staging-sync", pipeline: pipelinePath)
             results.sync = try measure("synclet", ["sync", "--quiet"], environment: syncEnvironment, label: "sync")
         }
@@ -229,7 +229,8 @@ final class Bench {
             for concurrency in options.concurrency {
                 let staging = work + "/staging-latency-c\(concurrency)"
                 let pipeline = work + "/pipeline-c\(concurrency).yaml"
-                try "http:\n  concurrency: \(concurrency)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+                // max_concurrency the same: the pace never rises above the value measured.
+                try "http:\n  concurrency: \(concurrency)\n  max_concurrency: \(concurrency)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
                 let environment = self.environment(store: slowStore, database: "synclet_bench_latency", staging: staging, pipeline: pipeline)
                 let run = try planRun(environment: environment, database: latencyDatabase, staging: staging)
                 let measurement = try measure("extract", ["--run", run.runId, "--quiet"], environment: environment,
@@ -244,7 +245,7 @@ final class Bench {
             let run = try planRun(environment: environment, database: latencyDatabase, staging: staging)
             results.latencyExtract = try measure("extract", ["--run", run.runId, "--quiet"], environment: environment,
                                                  label: "extract (pipeline) at \(options.pageLatencyMs) ms")
-            _ = try scratch("synclet_bench_latency_sync", migrated: false)
+            _ = try scratch("synclet_bench_latency_sync")
             let syncEnvironment = self.environment(store: slowStore, database: "synclet_bench_latency_sync",
                                                    staging: work + "/staging-latency-sync", pipeline: pipelinePath)
             results.latencySync = try measure("synclet", ["sync", "--quiet"], environment: syncEnvironment,
@@ -286,7 +287,7 @@ final class Bench {
                 self.store = nil
             }
             let database = "synclet_bench_ratelimit_\(index)"
-            _ = try scratch(database, migrated: false)
+            _ = try scratch(database)
             let pipeline = work + "/pipeline-ratelimit-\(index).yaml"
             // Backoff as shipped; retries as shipped (4): a page answered 429 five times fails the sync.
             try "http:\n  \(http)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)

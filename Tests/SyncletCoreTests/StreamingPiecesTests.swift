@@ -98,10 +98,14 @@ final class StreamingPiecesTests: XCTestCase {
         limit = await pacing.limit
         XCTAssertEqual(limit, 1, "never below one")
 
-        // Good answers raise it by one per run twice as long as the limit, up to the maximum.
-        for _ in 0..<200 { await pacing.release(try await pacing.acquire(), .good) }
+        // Good answers raise it by one per run twice as long as the limit; the level that last
+        // overloaded the store (here 1 itself, then 2) only after a long run of them.
+        for _ in 0..<(AdaptiveConcurrency.probeAfter - 1) { await pacing.release(try await pacing.acquire(), .good) }
         limit = await pacing.limit
-        XCTAssertEqual(limit, 6)
+        XCTAssertEqual(limit, 1, "not back at once to where the store said no")
+        for _ in 0..<400 { await pacing.release(try await pacing.acquire(), .good) }
+        limit = await pacing.limit
+        XCTAssertEqual(limit, 6, "up to the maximum")
         let lowest = await pacing.lowest
         XCTAssertEqual(lowest, 1)
     }

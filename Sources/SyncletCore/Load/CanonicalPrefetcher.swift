@@ -60,6 +60,13 @@ final class CanonicalPrefetcher: @unchecked Sendable {
         return try result.get()
     }
 
+    /// True when `next()` would not wait: a page is decoded, or the pages have ended.
+    var hasReady: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !ready.isEmpty || finished
+    }
+
     /// Stops the reader thread (when the load ends early).
     func cancel() {
         condition.lock()

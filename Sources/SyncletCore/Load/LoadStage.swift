@@ -99,9 +99,14 @@ public struct LoadStage {
         let feed = try StageFeed(run: run, following: .transform)
         let progress = ProgressLine("run \(run.runId) load", totalPages: feed.followsACompletedStage ? manifest.extract?.pages.count : nil, log: log)
         defer { progress.finish() }
+        let streaming = !feed.followsACompletedStage
         let pages = CanonicalPrefetcher(run: run, feed: feed)
         defer { pages.cancel() }
-        while let next = try pages.next() {
+        while true {
+            // Following a slower transform, write what is read rather than wait for a full
+            // batch: the last pages then cost one small transaction after transform ends.
+            if streaming && !batch.isEmpty && !pages.hasReady { try flush() }
+            guard let next = try pages.next() else { break }
             let (page, read) = next
             progress.update(pages: loaded.count + batchPages.count, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
             var orders = read

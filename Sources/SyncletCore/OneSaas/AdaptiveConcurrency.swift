@@ -6,8 +6,10 @@ import Foundation
 /// 503, or a timeout) halves it, down to one, and a `Retry-After` the store sends holds every new
 /// request back until that time; one halving per overload, however many requests in flight
 /// saw it. Each run of good answers as long as twice the current limit raises it by one, up to
-/// `http.max_concurrency`. So a store that slows down is asked less, and one that answers well
-/// is asked at the rate the operator allowed and never more.
+/// `http.max_concurrency`; but the level at which the store last said it was overloaded is tried
+/// again only after a long run of good answers (`probeAfter`), since a store or proxy that limits
+/// its rate keeps doing so and every overload costs a pause. So a store that slows down is asked
+/// less, and one that answers well is asked at the rate the operator allowed and never more.
 ///
 /// ```swift
 /// let pacing = AdaptiveConcurrency(initial: 2, maximum: 4, log: log)
@@ -38,6 +40,10 @@ public actor AdaptiveConcurrency {
     /// Raised by each halving: answers to requests started before it do not halve again.
     private var generation = 0
     private var pausedUntil: Date?
+    /// The limit at which the store last answered that it was overloaded.
+    private var overloadedAt: Int?
+    /// Good answers in a row before that level is tried again.
+    public static let probeAfter = 64
     private let log: Log
     /// The highest and lowest limit reached, for the end-of-stage log line.
     public private(set) var lowest: Int
@@ -75,7 +81,8 @@ public actor AdaptiveConcurrency {
         switch answer {
         case .good:
             goodAnswers += 1
-            if goodAnswers >= 2 * limit, limit < maximum {
+            let needed = limit + 1 >= (overloadedAt ?? Int.max) ? max(Self.probeAfter, 2 * limit) : 2 * limit
+            if goodAnswers >= needed, limit < maximum {
                 limit += 1
                 highest = max(highest, limit)
                 goodAnswers = 0
@@ -89,6 +96,7 @@ public actor AdaptiveConcurrency {
             }
             guard ticket.generation == generation else { return }
             generation += 1
+            overloadedAt = limit
             let halved = max(1, limit / 2)
             if halved != limit {
                 log.info("the store is overloaded: \(halved) requests at once instead of \(limit)"

@@ -27,7 +27,7 @@ extension StageName {
 /// - A stage that fails for good stops every other stage; the stopped ones are recorded in
 ///   `run.json` as stopped because of it.
 ///
-/// Runs on the runner's own thread (it blocks, polling its children every 20 ms), never on the
+/// Runs on the runner's own thread (it blocks, polling its children every 5 ms), never on the
 /// cooperative pool: the stages' parent-death signal is tied to the thread that started them.
 struct StreamingStages {
     let stages: [PipelineConfiguration.Stage]
@@ -120,7 +120,7 @@ struct StreamingStages {
                 if let outcome = fail(index, code: code, reason: reason, &slots) { return outcome }
             }
             if slots.allSatisfy(\.completed) { return .succeeded }
-            usleep(20_000)
+            usleep(5_000)
         }
     }
 

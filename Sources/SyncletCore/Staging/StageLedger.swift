@@ -39,22 +39,7 @@ extension StagedRun {
             bytes += try encoder.encode(line)
             bytes.append(0x0A)
         }
-        let path = ledgerPath(stage)
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw StagingError.io("cannot open \(path)", errno) }
-        defer { close(descriptor) }
-        // One write: a reader sees whole lines, or a tail it leaves for its next look.
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress.map { $0.advanced(by: written) }, bytes.count - written)
-            }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw StagingError.io("cannot write \(path)", errno)
-            }
-            written += result
-        }
+        try StagingFileSystem.append(bytes, to: ledgerPath(stage))
     }
 }
 
@@ -128,7 +113,7 @@ public final class StageFeed {
             try readNewLines()
             if pending.isEmpty && !ended {
                 try checkProducer()
-                usleep(5_000)
+                usleep(2_000)
             }
         }
     }
