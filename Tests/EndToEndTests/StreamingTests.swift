@@ -76,6 +76,19 @@ final class StreamingTests: XCTestCase {
         try assertWatermarkFollowsTheStoreClock()
     }
 
+    /// Behind a proxy that answers 429 beyond 5 requests a second, extract slows down to what
+    /// the store allows: the sync succeeds with every order, though the limit was hit.
+    func testASyncBehindARateLimitSlowsDownAndLosesNoPage() throws {
+        let harness = try Harness(pipeline: Harness.fastPipeline.replacingOccurrences(of: "  concurrency: 2\n", with: "  concurrency: 4\n  max_concurrency: 8\n"))
+        defer { harness.tearDown() }
+        try harness.startSimulator(["--orders", "800", "--page-latency-ms", "20", "--rate-limit", "5", "--rate-limit-seconds", "1"])
+        let result = try harness.synclet("sync", "--verbose")
+        XCTAssertTrue(result.stderr.contains("the store is overloaded"), "extract slowed down: \(result.stderr)")
+        let limited = try harness.control("GET", "/_sim/stats")["rate_limited"]?.numberText.flatMap { Int($0) } ?? 0
+        XCTAssertGreaterThan(limited, 0, "the proxy answered 429")
+        try harness.assertDatabaseEqualsStore()
+    }
+
     // MARK: - Killing one process of a streaming sync
 
     enum Victim {
