@@ -98,8 +98,8 @@ rpm: ## Build the RPM (checked release binaries, units, man page, completions) i
 	@scripts/install-deps.sh rpm
 	@scripts/make-rpm.sh $(RELEASE_BIN) $(RPM_DIR)
 
-bench: deps ## Benchmark every stage against the simulator, release build (N=5000 orders; make bench N=100000)
-	@N=$(or $(N),5000) scripts/bench.sh
+bench: deps ## Benchmark every stage against the simulator, release build (5,000 and 100,000 orders; make bench N=5000 for one size)
+	@N="$(or $(N),5000 100000)" scripts/bench.sh
 
 db-start: ## Start the private MariaDB in $(MARIADB_DIR)
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)

@@ -2,7 +2,9 @@
 # Benchmark Synclet: build release, start a private MariaDB, run synclet-bench, stop the server.
 #
 # Usage: scripts/bench.sh [synclet-bench options]      e.g. scripts/bench.sh --orders 100000
-#   N              orders in the simulated store (default 5000), when --orders is not given
+#   N              orders in the simulated store, when --orders is not given: one size or several
+#                  ("5000 100000" by default: both sizes side by side in one run; the latency and
+#                  rate-limit measurements and the full naive loader run at the first size only)
 #   BENCH_MARIADB_PORT  port of the private server (default 3427), data in .local/mariadb-bench
 #   BENCH_DIR      working directory (default .local/bench): staging, results-<N>.json, bench-<N>.log
 # The numbers land on standard output and in BENCH_DIR/results-<N>.json (see BENCHMARKS.md).
@@ -13,7 +15,7 @@ cd "$(dirname "$0")/.."
 export MARIADB_PORT=${BENCH_MARIADB_PORT:-3427}
 DB_DIR=${BENCH_DB_DIR:-.local/mariadb-bench}
 BENCH_DIR=${BENCH_DIR:-.local/bench}
-N=${N:-5000}
+N=${N:-5000 100000}
 SWIFT=${SWIFT:-swift}
 
 echo "Building release…"
@@ -24,7 +26,17 @@ scripts/mariadb-private.sh start "$DB_DIR"
 trap 'scripts/mariadb-private.sh stop "$DB_DIR"' EXIT
 eval "$(scripts/mariadb-private.sh env "$DB_DIR")"
 
-args=("$@")
-case " ${args[*]-} " in *" --orders "*) ;; *) args=(--orders "$N" ${args[@]+"${args[@]}"}) ;; esac
 mkdir -p "$BENCH_DIR"
-"$BIN/synclet-bench" --work-directory "$BENCH_DIR" --bin-directory "$BIN" "${args[@]}"
+args=("$@")
+case " ${args[*]-} " in
+  *" --orders "*) "$BIN/synclet-bench" --work-directory "$BENCH_DIR" --bin-directory "$BIN" "${args[@]}" ;;
+  *)
+    first=1
+    for size in $N; do
+      extra=()
+      [ $first = 1 ] || extra=(--skip-latency --rate-limit 0 --naive-orders 5000)
+      "$BIN/synclet-bench" --work-directory "$BENCH_DIR" --bin-directory "$BIN" --orders "$size" \
+        ${extra[@]+"${extra[@]}"} ${args[@]+"${args[@]}"}
+      first=0
+    done ;;
+esac

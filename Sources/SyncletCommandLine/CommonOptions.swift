@@ -26,6 +26,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
 public struct StageOptions: ParsableArguments, Sendable {
     @Option(help: "The staged run (default: the newest unfinished run; extract plans a new one).") public var run: String?
     @Option(help: "The staging directory (default: SYNCLET_STAGING_DIR or ./staging).") public var staging: String?
+    @Flag(help: "Follow the stage before this one while it still runs, taking each page it has committed (how synclet sync streams a run); without it the stage before must have completed. Extract ignores it.")
+    public var follow = false
     @OptionGroup public var common: CommonOptions
 
     public init() {}

@@ -35,7 +35,8 @@ struct Extract: AsyncParsableCommand {
             }
             let client = try OneSaasClient(settings: magento, http: environment.pipeline.http, log: environment.log)
             do {
-                try await ExtractStage(run: stagedRun, client: client, concurrency: environment.pipeline.http.concurrency, log: environment.log).execute()
+                try await ExtractStage(run: stagedRun, client: client, concurrency: environment.pipeline.http.concurrency,
+                                       maximumConcurrency: environment.pipeline.http.maxConcurrency, log: environment.log).execute()
                 await client.shutdown()
             } catch {
                 await client.shutdown()

@@ -21,11 +21,11 @@ struct Load: AsyncParsableCommand {
         let options = options
         await CommandEnvironment.run("load", verbose: options.common.verbose, quiet: options.common.quiet, staging: options.staging) { environment in
             let database = Database(settings: try environment.settings.database())
-            let lock = try environment.lockUnlessHeldByRunner(stage: .load, run: options.run)
+            let lock = try environment.lockUnlessHeldByRunner(stage: .load, run: options.run, describing: !options.follow)
             defer { withExtendedLifetime(lock) {} }
             let stagedRun = try environment.run(named: options.run)
             do {
-                try LoadStage(run: stagedRun, database: database, pipeline: environment.pipeline, log: environment.log).execute()
+                try LoadStage(run: stagedRun, database: database, pipeline: environment.pipeline, log: environment.log).execute(following: options.follow)
             } catch {
                 environment.recordFailure(of: .load, run: stagedRun, error: error)
                 throw error

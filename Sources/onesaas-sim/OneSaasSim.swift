@@ -95,6 +95,12 @@ struct OneSaasSim: ParsableCommand {
         """)
     var fault: [String] = []
 
+    @Option(help: "A proxy's rate limit: at most this many Orders requests in any --rate-limit-seconds; the rest answer 429 with Retry-After (0: none).")
+    var rateLimit = 0
+
+    @Option(help: "The window of --rate-limit, in seconds.")
+    var rateLimitSeconds = 60.0
+
     @Option(help: "The pause between two bytes of the trickle fault's body, in milliseconds.")
     var trickleByteMs = 100
 
@@ -106,6 +112,7 @@ struct OneSaasSim: ParsableCommand {
 
     func validate() throws {
         guard orders >= 0 else { throw ValidationError("--orders must be 0 or more, got \(orders).") }
+        guard rateLimit >= 0, rateLimitSeconds > 0 else { throw ValidationError("--rate-limit must be 0 or more and --rate-limit-seconds more than 0.") }
         guard trickleByteMs >= 0 else { throw ValidationError("--trickle-byte-ms must be 0 or more.") }
         guard badOrders >= 0, badOrders <= orders else { throw ValidationError("--bad-orders must be between 0 and --orders.") }
         guard UTCTime.parse(startDate) != nil else {
@@ -151,6 +158,7 @@ struct OneSaasSim: ParsableCommand {
                                                                    timeZone: timezone))
         configuration.clockOffsetSeconds = clockOffsetSeconds
         configuration.pageLatencyMilliseconds = pageLatencyMs
+        if rateLimit > 0 { configuration.rateLimit = RateLimit(requests: rateLimit, seconds: rateLimitSeconds) }
         configuration.pagingMutation = mutateDuringPaging.flatMap(PagingMutation.init(specification:)) ?? .off
         configuration.faults = fault.compactMap(Fault.init(specification:))
         configuration.faultTimeoutSeconds = faultTimeoutSeconds

@@ -8,7 +8,7 @@ final class SimulatedStore {
     let process: Process
     let port: Int
 
-    init(binDirectory: String, orders: Int, pageLatencyMilliseconds: Int, workDirectory: String) throws {
+    init(binDirectory: String, orders: Int, pageLatencyMilliseconds: Int, workDirectory: String, arguments extra: [String] = []) throws {
         let portFile = workDirectory + "/sim-\(pageLatencyMilliseconds)ms.port"
         try? FileManager.default.removeItem(atPath: portFile)
         let process = Process()
@@ -16,7 +16,7 @@ final class SimulatedStore {
         process.arguments = [
             "--port", "0", "--port-file", portFile, "--orders", String(orders),
             "--access-key", Self.accessKey, "--page-latency-ms", String(pageLatencyMilliseconds),
-        ]
+        ] + extra
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         FileManager.default.createFile(atPath: workDirectory + "/sim.log", contents: nil)

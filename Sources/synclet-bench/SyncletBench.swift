@@ -28,6 +28,10 @@ struct SyncletBench: ParsableCommand {
     @Option(help: "The store's delay per page in the latency measurement, in milliseconds.") var pageLatencyMs = 200
     @Option(parsing: .upToNextOption, help: "http.concurrency values of the latency measurement.") var concurrency: [Int] = [1, 2, 4]
     @Flag(help: "Skip the extract-at-latency measurement.") var skipLatency = false
+    @Option(help: "The proxy's limit in the rate-limit measurement: Orders requests allowed per --rate-limit-seconds (0 skips it).") var rateLimit = 10
+    @Option(help: "The window of --rate-limit, in seconds.") var rateLimitSeconds = 1.0
+    @Option(help: "The store's delay per page in the rate-limit measurement, in milliseconds.") var rateLimitLatencyMs = 100
+    @Option(parsing: .upToNextOption, help: "Fixed http.concurrency values the adaptive sync is compared with under the rate limit.") var rateLimitConcurrency: [Int] = [1, 2, 4, 8]
     @Flag(help: "Skip the naive loader baseline.") var skipNaive = false
     @Flag(help: "Skip the whole `synclet sync` measurement.") var skipSync = false
     @Option(help: "Load at most this many orders in the naive baseline (default: all); its rate is what is compared.") var naiveOrders: Int?
@@ -205,9 +209,9 @@ final class Bench {
             }
         }
 
-        // The whole sync: fresh database (unmigrated) and fresh staging.
+        // The whole sync: a fresh database (migrated, as `synclet init` leaves it) and fresh staging.
         if !options.skipSync {
-            _ = try scratch("synclet_bench_sync", migrated: false)
+            _ = try scratch("synclet_bench_sync")
             let syncEnvironment = self.environment(store: store, database: "synclet_bench_sync", staging: work + "/staging-sync", pipeline: pipelinePath)
             results.sync = try measure("synclet", ["sync", "--quiet"], environment: syncEnvironment, label: "sync")
         }
@@ -225,7 +229,8 @@ final class Bench {
             for concurrency in options.concurrency {
                 let staging = work + "/staging-latency-c\(concurrency)"
                 let pipeline = work + "/pipeline-c\(concurrency).yaml"
-                try "http:\n  concurrency: \(concurrency)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+                // max_concurrency the same: the pace never rises above the value measured.
+                try "http:\n  concurrency: \(concurrency)\n  max_concurrency: \(concurrency)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
                 let environment = self.environment(store: slowStore, database: "synclet_bench_latency", staging: staging, pipeline: pipeline)
                 let run = try planRun(environment: environment, database: latencyDatabase, staging: staging)
                 let measurement = try measure("extract", ["--run", run.runId, "--quiet"], environment: environment,
@@ -233,8 +238,24 @@ final class Bench {
                 results.latency[String(concurrency)] = measurement
                 results.latencyPages = try run.loadManifest().extract?.pages.count ?? 0
             }
+            // Extract alone and the whole streaming sync, both as pipeline.yaml configures them:
+            // at this latency the sync should end right after extract does.
+            let staging = work + "/staging-latency-pipeline"
+            let environment = self.environment(store: slowStore, database: "synclet_bench_latency", staging: staging, pipeline: pipelinePath)
+            let run = try planRun(environment: environment, database: latencyDatabase, staging: staging)
+            results.latencyExtract = try measure("extract", ["--run", run.runId, "--quiet"], environment: environment,
+                                                 label: "extract (pipeline) at \(options.pageLatencyMs) ms")
+            _ = try scratch("synclet_bench_latency_sync")
+            let syncEnvironment = self.environment(store: slowStore, database: "synclet_bench_latency_sync",
+                                                   staging: work + "/staging-latency-sync", pipeline: pipelinePath)
+            results.latencySync = try measure("synclet", ["sync", "--quiet"], environment: syncEnvironment,
+                                              label: "sync at \(options.pageLatencyMs) ms")
             slowStore.stop()
             self.store = nil
+        }
+
+        if options.rateLimit > 0 {
+            try measureUnderRateLimit(&results)
         }
 
         let resultsPath = options.results ?? (URL(fileURLWithPath: options.workDirectory).standardizedFileURL.path + "/results-\(options.orders).json")
@@ -244,6 +265,41 @@ final class Bench {
         progress("results written to \(resultsPath)")
         let others = Report.otherResults(near: resultsPath, excluding: options.orders)
         return Report(results: results, others: others)
+    }
+
+    /// A whole sync behind a proxy that answers 429 beyond `--rate-limit` requests a window: at
+    /// each fixed concurrency (`max_concurrency` the same), and adaptive (from 2 up to the largest
+    /// fixed value). A sync that fails (a page that kept answering 429) is recorded as failed.
+    func measureUnderRateLimit(_ results: inout BenchResults) throws {
+        let limit = options.rateLimit, window = options.rateLimitSeconds
+        results.rateLimit = "\(limit) requests / \(String(format: "%g", window)) s, \(options.rateLimitLatencyMs) ms a page, \(options.latencyOrders) orders"
+        let maximum = options.rateLimitConcurrency.max() ?? 8
+        let runs = options.rateLimitConcurrency.map { ("c=\($0)", "concurrency: \($0)\n  max_concurrency: \($0)") }
+            + [("adaptive 2..\(maximum)", "concurrency: 2\n  max_concurrency: \(maximum)")]
+        for (index, (name, http)) in runs.enumerated() {
+            // A store of its own for each, so no run inherits another's window.
+            progress("starting onesaas-sim rate-limited to \(results.rateLimit)")
+            let store = try SimulatedStore(binDirectory: bin, orders: options.latencyOrders, pageLatencyMilliseconds: options.rateLimitLatencyMs,
+                                           workDirectory: work, arguments: ["--rate-limit", String(limit), "--rate-limit-seconds", String(window)])
+            self.store = store
+            defer {
+                store.stop()
+                self.store = nil
+            }
+            let database = "synclet_bench_ratelimit_\(index)"
+            _ = try scratch(database)
+            let pipeline = work + "/pipeline-ratelimit-\(index).yaml"
+            // Backoff as shipped; retries as shipped (4): a page answered 429 five times fails the sync.
+            try "http:\n  \(http)\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+            let environment = self.environment(store: store, database: database, staging: work + "/staging-ratelimit-\(index)", pipeline: pipeline)
+            do {
+                results.rateLimited[name] = .init(measurement: try measure("synclet", ["sync", "--quiet"], environment: environment, label: "sync \(name) rate-limited"),
+                                                  failed: nil)
+            } catch let failure as MeasuredProcess.Failure {
+                results.rateLimited[name] = .init(measurement: nil, failed: "exit status \(failure.exitStatus)")
+                progress("sync \(name) rate-limited failed: \(failure.stderrTail.split(separator: "\n").last ?? "")")
+            }
+        }
     }
 
     /// Says whether a baseline wrote the same number of rows in every table as `load` did.

@@ -20,11 +20,11 @@ struct Transform: AsyncParsableCommand {
     func run() async throws {
         let options = options
         await CommandEnvironment.run("transform", verbose: options.common.verbose, quiet: options.common.quiet, staging: options.staging) { environment in
-            let lock = try environment.lockUnlessHeldByRunner(stage: .transform, run: options.run)
+            let lock = try environment.lockUnlessHeldByRunner(stage: .transform, run: options.run, describing: !options.follow)
             defer { withExtendedLifetime(lock) {} }
             let stagedRun = try environment.run(named: options.run)
             do {
-                try TransformStage(run: stagedRun, log: environment.log).execute()
+                try TransformStage(run: stagedRun, log: environment.log).execute(following: options.follow)
             } catch {
                 environment.recordFailure(of: .transform, run: stagedRun, error: error)
                 throw error

@@ -14,6 +14,8 @@ public struct SimulatorConfiguration: Sendable {
                                       quirks: .realistic, badOrderCount: 0)
     public var clockOffsetSeconds: Int64 = 0
     public var pageLatencyMilliseconds = 0
+    /// Orders requests answered within `rateLimit.seconds`; beyond that, 429 with Retry-After.
+    public var rateLimit: RateLimit?
     public var pagingMutation = PagingMutation.off
     public var faults: [Fault] = []
     public var faultTimeoutSeconds = 30

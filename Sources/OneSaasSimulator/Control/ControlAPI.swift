@@ -18,6 +18,7 @@ struct ControlAPI {
             simulator.settings.withLock { $0.faults.removeAll() }
             return pendingFaults()
         case ("POST", "/_sim/latency"): return setLatency(request)
+        case ("POST", "/_sim/rate-limit"): return setRateLimit(request)
         case ("POST", "/_sim/patch"): return patch(request)
         case ("GET", "/_sim/clock"), ("POST", "/_sim/clock"): return clock(request)
         case ("POST", "/_sim/shutdown"):
@@ -55,6 +56,7 @@ struct ControlAPI {
             .init("bad", .integer(orders.lazy.filter { $0.defect != nil }.count)),
             .init("requests", .integer(counters.requests)),
             .init("orders_requests", .integer(counters.ordersRequests)),
+            .init("rate_limited", .integer(simulator.settings.withLock { $0.rateLimitWindow.rejected })),
         ]))
     }
 
@@ -173,6 +175,21 @@ struct ControlAPI {
         }
         simulator.settings.withLock { $0.pageLatencyMilliseconds = milliseconds }
         return .json(.object([.init("page_latency_ms", .integer(milliseconds))]))
+    }
+
+    /// `requests=N[&seconds=W]`: at most N Orders requests in any W seconds (60), the rest 429;
+    /// `requests=0` lifts the limit.
+    private func setRateLimit(_ request: SimulatorRequest) -> SimulatorResponse {
+        guard let requests = request.integer("requests"), requests >= 0 else {
+            return failure("rate-limit needs requests=<Orders requests allowed per window, 0 for no limit>[&seconds=<window, default 60>]", status: 400)
+        }
+        let seconds = request.query["seconds"].flatMap(Double.init) ?? 60
+        guard seconds > 0 else { return failure("rate-limit seconds must be more than 0", status: 400) }
+        simulator.settings.withLock {
+            $0.rateLimit = requests > 0 ? RateLimit(requests: requests, seconds: seconds) : nil
+            $0.rateLimitWindow = RateLimitWindow()
+        }
+        return .json(.object([.init("requests", .integer(requests)), .init("seconds", .number(String(seconds)))]))
     }
 
     private func failure(_ message: String, status: Int) -> SimulatorResponse {

@@ -8,6 +8,9 @@ final class Simulator: @unchecked Sendable {
         var faults = FaultPlan()
         /// Fields set on single orders through `POST /_sim/patch`, by order id.
         var patches: [Int: [FieldPatch]] = [:]
+        /// A proxy's rate limit (`POST /_sim/rate-limit`), and the requests in its window.
+        var rateLimit: RateLimit?
+        var rateLimitWindow = RateLimitWindow()
     }
 
     struct Counters {
@@ -33,6 +36,7 @@ final class Simulator: @unchecked Sendable {
         var settings = Settings(pageLatencyMilliseconds: configuration.pageLatencyMilliseconds,
                                 pagingMutation: configuration.pagingMutation)
         settings.faults.add(configuration.faults)
+        settings.rateLimit = configuration.rateLimit
         self.settings = Locked(settings)
     }
 
@@ -58,6 +62,16 @@ final class Simulator: @unchecked Sendable {
 
     private func respondToOrders(_ query: OrdersEndpoint.Query) -> SimulatorResponse {
         counters.withLock { $0.ordersRequests += 1 }
+        let retryAfter: Int? = settings.withLock { settings in
+            guard let limit = settings.rateLimit else { return nil }
+            return settings.rateLimitWindow.admit(limit)
+        }
+        if let retryAfter {
+            // The proxy answers at once; PHP never sees the request.
+            var response = SimulatorResponse.html("<html><body><h1>429 Too Many Requests</h1></body></html>", status: 429)
+            response.extraHeaders.append(("Retry-After", String(retryAfter)))
+            return response
+        }
         let (fault, latency, patches) = settings.withLock {
             ($0.faults.take(forPage: query.page), $0.pageLatencyMilliseconds, $0.patches)
         }

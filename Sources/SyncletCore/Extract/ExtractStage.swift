@@ -2,35 +2,47 @@ import Foundation
 
 /// The `extract` stage: pages through `Action=Orders` and stages each answer byte for byte.
 ///
-/// Up to `http.concurrency` requests are in flight at once; pages are staged in page order, each atomically,
-/// with its size and SHA-256 recorded in `run.json` only once the file is complete. A resumed
+/// Requests in flight start at `http.concurrency` and adapt to the store (`AdaptiveConcurrency`,
+/// up to `http.max_concurrency`); pages are staged in page order, each atomically, listed in the
+/// run's extract ledger for the stages that follow as soon as its file is complete, and recorded
+/// with its size and SHA-256 in `run.json` every couple of seconds. A resumed
 /// run starts at the first page not yet staged. Paging ends only at the answer `""`; what else
 /// may end it (an empty or short page, a store that ignores `Page`) is judged by `PagingGuard`.
 public struct ExtractStage: Sendable {
     public let run: StagedRun
     public let client: OneSaasClient
+    /// Requests in flight at the start (`http.concurrency`), and at most (`http.max_concurrency`);
+    /// in between, `AdaptiveConcurrency` follows how the store answers.
     public let concurrency: Int
+    public let maximumConcurrency: Int
     public let log: Log
 
-    public init(run: StagedRun, client: OneSaasClient, concurrency: Int, log: Log) {
+    public init(run: StagedRun, client: OneSaasClient, concurrency: Int, maximumConcurrency: Int? = nil, log: Log) {
         self.run = run
         self.client = client
         self.concurrency = concurrency
+        self.maximumConcurrency = max(concurrency, maximumConcurrency ?? concurrency)
         self.log = log
+        self.pacing = AdaptiveConcurrency(initial: concurrency, maximum: self.maximumConcurrency, log: log)
     }
 
     private var retries: Int { client.http.retries }
+    /// One pace for the whole stage, across restarts of the window.
+    private let pacing: AdaptiveConcurrency
     private var backoff: Backoff { client.http.backoff }
 
     public func execute() async throws {
         var manifest = try run.loadManifest()
         if manifest.stages[.extract]?.status == .completed { log.info("run \(run.runId): extract already complete"); return }
-        try run.beginStage(.extract)
+        try run.startLedger(of: .extract)
+        manifest = try run.beginStage(.extract)
+        let attemptId = manifest.stages[.extract]?.attemptId ?? ""
         StagingFileSystem.removeLeftoverTemporaryFiles(in: run.rawDirectory)
-        manifest = try run.loadManifest()
         var record = manifest.extract ?? ExtractRecord()
         var lastStaged: (page: Int, body: [UInt8])?
         for page in record.pages { lastStaged = (page.page, try run.verifiedRawPage(page)) }
+        // The stages following this one take the pages staged before from the ledger too.
+        try run.appendToLedger(of: .extract, attemptId: attemptId, pages: record.pages)
         let request = manifest.request
         log.info("run \(run.runId): extracting \(manifest.type.rawValue) window OrderCreatedTime=\(request.orderCreatedTime)\(request.lastUpdatedTime.map { " LastUpdatedTime=\($0)" } ?? ""), from page \(record.pages.count)")
 
@@ -61,11 +73,14 @@ public struct ExtractStage: Sendable {
         func stage(_ page: Int, _ fetched: FetchedBody, _ ordersPage: OrdersPage, _ attempts: Int) throws {
             record.extensionVersion = ordersPage.extensionVersion ?? record.extensionVersion
             let staged = try run.writeRawPage(page, body: fetched.body)
-            record.pages.append(PageRecord(
+            let pageRecord = PageRecord(
                 page: page, file: staged.file, bytes: staged.bytes, sha256: staged.sha256,
                 orders: ordersPage.orderCount, dropped: ordersPage.droppedCount,
                 httpStatus: fetched.status, serverDate: fetched.serverDate,
-                fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts))
+                fetchedAt: .now(), milliseconds: fetched.milliseconds, attempts: attempts)
+            record.pages.append(pageRecord)
+            // Listed at once for the stages that follow; run.json catches up every two seconds.
+            try run.appendToLedger(of: .extract, attemptId: attemptId, pages: [pageRecord])
             orders += ordersPage.orderCount
             if Date().timeIntervalSince(lastSaved) >= 2 { try saveRecord() }
             progress.update(pages: record.pages.count, orders: orders)
@@ -117,6 +132,7 @@ public struct ExtractStage: Sendable {
         }
         try saveRecord()
         try run.finishStage(.extract)
+        try run.closeLedger(of: .extract, attemptId: attemptId)
         log.info("run \(run.runId): extract complete: \(record.pages.count) pages, \(orders) orders")
     }
 
@@ -169,19 +185,22 @@ public struct ExtractStage: Sendable {
         from firstPage: Int, request: OrdersRequest,
         stage: (Int, FetchedBody, PageResponse, Int) async throws -> NextStep
     ) async throws -> Int? {
-        try await withThrowingTaskGroup(of: (Int, Result<(FetchedBody, PageResponse, Int), Error>).self) { group in
+        let pacing = self.pacing
+        return try await withThrowingTaskGroup(of: (Int, Result<(FetchedBody, PageResponse, Int), Error>).self) { group in
             var nextToRequest = firstPage
             func ask(for page: Int) {
                 group.addTask {
                     do {
-                        let (body, response, attempts) = try await client.fetchOrdersPage(page, request: request)
+                        let (body, response, attempts) = try await client.fetchOrdersPage(page, request: request, pacing: pacing)
                         return (page, .success((body, response, attempts)))
                     } catch {
                         return (page, .failure(error))
                     }
                 }
             }
-            for _ in 0..<concurrency {
+            // As many pages are asked for as the pace may ever allow; each request waits for
+            // a slot of `pacing`, so only its current limit is in flight.
+            for _ in 0..<maximumConcurrency {
                 ask(for: nextToRequest)
                 nextToRequest += 1
             }
@@ -220,9 +239,9 @@ public enum ExtractError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .pagingAnomaly(let page, let reason, let attempts):
-            return "\(reason); page \(page) was fetched \(attempts) times and stayed so. Nothing was loaded and the watermark did not move; check the store (its error log, a cache in front of it), then run synclet sync again"
+            return "\(reason); page \(page) was fetched \(attempts) times and stayed so, and the watermark did not move; check the store (its error log, a cache in front of it), then run synclet sync again"
         case .storeIgnoresPaging(let reason):
-            return "\(reason). Nothing was loaded and the watermark did not move; make the cache in front of the store pass the query string (Page, PageSize) through, then run synclet sync again"
+            return "\(reason), and the watermark did not move; make the cache in front of the store pass the query string (Page, PageSize) through, then run synclet sync again"
         }
     }
 }

@@ -36,12 +36,17 @@ public struct LoadStage {
         self.log = log
     }
 
-    public func execute() throws {
+    /// Loads the run. `following`: transform may still be running (a streaming sync); each page
+    /// is loaded as soon as transform has listed it, and the run's final transaction (its success
+    /// and the watermark) waits until transform has completed and every page is loaded.
+    public func execute(following: Bool = false) throws {
         var manifest = try run.loadManifest()
-        guard manifest.stages[.transform]?.status == .completed, let transform = manifest.transform, let extract = manifest.extract else {
+        guard following || manifest.stages[.transform]?.status == .completed, manifest.extract != nil else {
             throw LoadError.notTransformed(run.runId)
         }
-        try run.beginStage(.load)
+        try run.startLedger(of: .load)
+        manifest = try run.beginStage(.load, following: following)
+        let attemptId = manifest.stages[.load]?.attemptId ?? ""
         let session = try LoadSession(database: database, retries: pipeline.load.retries, log: log)
         defer { session.close() }
 
@@ -57,7 +62,6 @@ public struct LoadStage {
         let stateAtStart = SyncHistory.State(
             watermark: manifest.watermarkBefore,
             generation: try session.run { try SyncHistory(connection: $0).state().generation })
-        let fetchTimes = Dictionary(extract.pages.map { ($0.page, $0.fetchedAt.description) }, uniquingKeysWith: { first, _ in first })
 
         // The store's settings read at this run's start are stored first; the newest stored one
         // gives this run's orders their local dates and price basis.
@@ -73,31 +77,56 @@ public struct LoadStage {
         var counts = WriteCounts()
         var loadRejects: [RejectedOrder] = []
         var batch: [CanonicalOrder] = []
+        // Pages whose every order is in `batch`: committed, and listed for a stage after load,
+        // once the batch is.
+        var batchPages: [PageRecord] = []
+        var loaded: [PageRecord] = []
         func flush() throws {
-            guard !batch.isEmpty else { return }
+            guard !batch.isEmpty || !batchPages.isEmpty else { return }
             let orders = batch
             batch.removeAll(keepingCapacity: true)
-            let (written, rejected) = try OrderWriter.writeSettingAsideRefused(orders, runId: run.runId, store: store, log: log) { body in
-                try session.transaction(body)
+            if !orders.isEmpty {
+                let (written, rejected) = try OrderWriter.writeSettingAsideRefused(orders, runId: run.runId, store: store, log: log) { body in
+                    try session.transaction(body)
+                }
+                counts.add(written)
+                loadRejects += rejected
             }
-            counts.add(written)
-            loadRejects += rejected
+            try run.appendToLedger(of: .load, attemptId: attemptId, pages: batchPages)
+            loaded += batchPages
+            batchPages.removeAll(keepingCapacity: true)
         }
-        let progress = ProgressLine("run \(run.runId) load", totalPages: extract.pages.count, log: log)
+        let feed = try StageFeed(run: run, following: .transform)
+        let progress = ProgressLine("run \(run.runId) load", totalPages: feed.followsACompletedStage ? manifest.extract?.pages.count : nil, log: log)
         defer { progress.finish() }
-        let pages = CanonicalPrefetcher(run: run, pages: extract.pages.map(\.page))
+        let streaming = !feed.followsACompletedStage
+        let pages = CanonicalPrefetcher(run: run, feed: feed)
         defer { pages.cancel() }
-        var pagesRead = 0
-        while var orders = try pages.next() {
-            progress.update(pages: pagesRead, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
-            pagesRead += 1
+        while true {
+            // Following a slower transform, write what is read rather than wait for a full
+            // batch: the last pages then cost one small transaction after transform ends.
+            if streaming && !batch.isEmpty && !pages.hasReady { try flush() }
+            guard let next = try pages.next() else { break }
+            let (page, read) = next
+            progress.update(pages: loaded.count + batchPages.count, orders: counts.inserted + counts.updated + counts.unchanged + counts.stale)
+            var orders = read
             for index in orders.indices where orders[index].source.fetchedAt == nil {
-                orders[index].source.fetchedAt = fetchTimes[orders[index].source.page]
+                orders[index].source.fetchedAt = page.fetchedAt.description
             }
             batch += orders
+            batchPages.append(page)
             if batch.count >= pipeline.load.batchSize { try flush() }
         }
         try flush()
+
+        // Every page is loaded, and transform has completed: its rejects and counts are final.
+        manifest = try run.loadManifest()
+        guard manifest.stages[.transform]?.status == .completed, let transform = manifest.transform, let extract = manifest.extract else {
+            throw LoadError.notTransformed(run.runId)
+        }
+        guard extract.pages.map(\.sha256) == loaded.map(\.sha256) else {
+            throw StagingError.damaged(run: run.runId, reason: "the \(loaded.count) pages loaded are not the \(extract.pages.count) pages extract recorded in run.json")
+        }
 
         var watermarkAfter = Self.nextWatermark(
             manifest, transform: transform, overlapSeconds: pipeline.watermark.overlapSeconds,
@@ -131,6 +160,7 @@ public struct LoadStage {
         let finished = record
         try run.updateManifest { try $0.record(finished) }
         try run.finishStage(.load)
+        try run.closeLedger(of: .load, attemptId: attemptId)
         log.info("run \(run.runId): load complete: \(counts.inserted) inserted, \(counts.updated) updated, \(counts.unchanged) unchanged, \(counts.stale) older than stored, \(counts.rejected) refused by the database; watermark \(watermarkAfter?.description ?? "unchanged")")
     }
 

@@ -128,8 +128,9 @@ public final class OneSaasClient: @unchecked Sendable {
 
     /// Fetches one page of orders, retrying until it is a valid answer. Returns the body with
     /// its classification; throws `EndpointError` when the store refuses or keeps failing.
-    public func fetchOrdersPage(_ page: Int, request: OrdersRequest) async throws -> (FetchedBody, PageResponse, attempts: Int) {
-        try await fetchValid(what: "page \(page)", parameters: Self.ordersParameters(page: page, request: request))
+    /// With `pacing`, each attempt waits for a slot and tells it how the store answered.
+    public func fetchOrdersPage(_ page: Int, request: OrdersRequest, pacing: AdaptiveConcurrency? = nil) async throws -> (FetchedBody, PageResponse, attempts: Int) {
+        try await fetchValid(what: "page \(page)", parameters: Self.ordersParameters(page: page, request: request), pacing: pacing)
     }
 
     /// `Action=StoreInfo`: a cheap call that proves the key and names the store.
@@ -147,9 +148,9 @@ public final class OneSaasClient: @unchecked Sendable {
         return try JSONParser.parse(fetched.body)
     }
 
-    private func fetchValid(what: String, parameters: [(String, String)]) async throws -> (FetchedBody, PageResponse, attempts: Int) {
+    private func fetchValid(what: String, parameters: [(String, String)], pacing: AdaptiveConcurrency?) async throws -> (FetchedBody, PageResponse, attempts: Int) {
         var attempts = 0
-        let (fetched, response) = try await fetchWithRetries(what: what, parameters: parameters) { body in
+        let (fetched, response) = try await fetchWithRetries(what: what, parameters: parameters, pacing: pacing) { body in
             attempts += 1
             let response = try PageResponse.classify(body, keepingOrders: false)
             if case .endpointError(let message) = response { throw Self.classifyError(message) }
@@ -175,14 +176,14 @@ public final class OneSaasClient: @unchecked Sendable {
     /// Sends a GET until `accept` takes the body. Connection errors, timeouts, 5xx, 429 and
     /// bodies `accept` throws on (other than rejections) are retried with backoff.
     private func fetchWithRetries<T>(
-        what: String, parameters: [(String, String)], accept: ([UInt8]) throws -> T
+        what: String, parameters: [(String, String)], pacing: AdaptiveConcurrency? = nil, accept: ([UInt8]) throws -> T
     ) async throws -> (FetchedBody, T) {
         let totalAttempts = http.retries + 1
         var lastProblem = ""
         for attempt in 1...totalAttempts {
             var waitSeconds: Double? = nil
             do {
-                let fetched = try await get(parameters: parameters)
+                let fetched = try await paced(pacing) { try await self.get(parameters: parameters) }
                 switch fetched.status {
                 case 200:
                     do {
@@ -220,6 +221,40 @@ public final class OneSaasClient: @unchecked Sendable {
             try await Task.sleep(nanoseconds: Backoff.nanoseconds(delay))
         }
         throw EndpointError.gaveUp(what: what, attempts: totalAttempts, lastProblem: lastProblem)
+    }
+
+    /// One attempt under `pacing`: waits for a slot, and tells it whether the store was overloaded.
+    private func paced(_ pacing: AdaptiveConcurrency?, _ attempt: () async throws -> FetchedBody) async throws -> FetchedBody {
+        guard let pacing else { return try await attempt() }
+        let ticket = try await pacing.acquire()
+        let result: Result<FetchedBody, Error>
+        do {
+            result = .success(try await attempt())
+        } catch {
+            result = .failure(error)
+        }
+        await pacing.release(ticket, Self.bearing(of: result))
+        return try result.get()
+    }
+
+    /// What an attempt's outcome says of the store's load: 429, 503 and timeouts say it is
+    /// overloaded; an answer says it copes.
+    static func bearing(of result: Result<FetchedBody, Error>) -> AdaptiveConcurrency.Answer {
+        switch result {
+        case .success(let fetched):
+            switch fetched.status {
+            case 429, 503: return .overloaded(retryAfter: fetched.retryAfterSeconds)
+            case 200: return .good
+            default: return .neutral
+            }
+        case .failure(let error):
+            if error is RequestDeadlineExceeded { return .overloaded(retryAfter: nil) }
+            if let clientError = error as? HTTPClientError,
+               [.readTimeout, .connectTimeout, .deadlineExceeded].contains(clientError) {
+                return .overloaded(retryAfter: nil)
+            }
+            return .neutral
+        }
     }
 
     /// BoringSSL's reasons when the peer's first bytes are not a TLS record, e.g. `HTTP/1.1 400`.

@@ -82,7 +82,9 @@ public struct CommandEnvironment: Sendable {
     /// Holds the sync lock: a stage started by `synclet sync` holds the runner's, inherited as a
     /// descriptor, so the lock stays held while the stage lives even if the runner is killed; a
     /// stage run alone takes it itself. Under a runner the stage also asks to die with it.
-    public func lockUnlessHeldByRunner(stage: StageName, run runId: String?) throws -> RunLock {
+    /// A stage following another (`describing` false) leaves the lock file's description to the
+    /// stage it follows: the lock file names the holder once, not whichever stage wrote last.
+    public func lockUnlessHeldByRunner(stage: StageName, run runId: String?, describing: Bool = true) throws -> RunLock {
         guard let runner = settings.values[RunLock.heldByParentVariable].flatMap({ Int32($0) }) else {
             let lock = try RunLock.acquire(staging: staging, staleAfterSeconds: pipeline.locking.staleLimitSeconds(for: pipeline))
             lock.describe(run: runId, stage: stage)
@@ -94,7 +96,7 @@ public struct CommandEnvironment: Sendable {
             throw SyncFailure(exitCode: .failed, message: "the synclet sync that started this stage (process \(runner)) has ended")
         }
         let lock = try RunLock.inherited(staging: staging, runner: runner)
-        lock.describe(run: runId, stage: stage)
+        if describing { lock.describe(run: runId, stage: stage) }
         return lock
     }
 

@@ -60,6 +60,10 @@ public struct PipelineConfiguration: Sendable {
         public var backoffMaximumSeconds: Double = 30
         /// Requests kept in flight at once; 2 is polite to a store whose every page costs PHP work.
         public var concurrency: Int = 2
+        /// The most requests in flight extract may reach while the store answers well; it starts
+        /// at `concurrency`, halves on 429, 503 or a timeout, and creeps back up to this. Set it
+        /// to `concurrency` (or 1) for a store that must never be asked harder.
+        public var maxConcurrency: Int = 4
         /// An extra PEM file of CA certificates, for a store with a private CA.
         public var caFile: String?
 
@@ -171,8 +175,14 @@ struct PipelineSchema {
             try http.number("backoff_initial_seconds", into: &configuration.http.backoffInitialSeconds, in: 0...3600)
             try http.number("backoff_maximum_seconds", into: &configuration.http.backoffMaximumSeconds, in: 0...3600)
             try http.integer("concurrency", into: &configuration.http.concurrency, in: 1...32)
+            let maxConcurrency = try http.integer("max_concurrency", in: 1...32)
             if let caFile = try http.string("ca_file") { configuration.http.caFile = caFile }
             try http.finish()
+            // Unset, the maximum is never below the concurrency configured.
+            configuration.http.maxConcurrency = maxConcurrency ?? max(configuration.http.maxConcurrency, configuration.http.concurrency)
+            if configuration.http.maxConcurrency < configuration.http.concurrency {
+                throw ConfigurationError(variable: path, problem: "http.max_concurrency (\(configuration.http.maxConcurrency)) must not be less than http.concurrency (\(configuration.http.concurrency))")
+            }
             if configuration.http.backoffMaximumSeconds < configuration.http.backoffInitialSeconds {
                 throw ConfigurationError(variable: path, problem: "http.backoff_maximum_seconds (\(configuration.http.backoffMaximumSeconds)) must not be less than http.backoff_initial_seconds (\(configuration.http.backoffInitialSeconds))")
             }

@@ -32,45 +32,27 @@ struct StageProcess {
         return StageProcess(pid: pid)
     }
 
-    /// How a stage ended.
-    enum Outcome: Equatable {
+    /// How a stage process ended.
+    enum Exit: Equatable {
         case exited(Int32)
         case signalled(Int32)
-        case timedOut
-        /// The runner was asked to stop (by this signal) and stopped the stage.
-        case stopped(Int32)
     }
 
-    /// Waits for the stage to end; past `timeout`, or once `stopRequested` names a signal the
-    /// runner received, it gets SIGTERM, and SIGKILL ten seconds later.
-    /// Blocks the calling thread, which is the runner's own, never the cooperative pool.
-    func wait(timeout: TimeInterval, stopRequested: () -> Int32? = { StopSignals.received }) -> Outcome {
-        let deadline = Date().addingTimeInterval(timeout)
-        var terminatedAt: Date?
-        var stoppedBy: Int32?
-        while true {
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid {
-                if let stoppedBy = stoppedBy ?? stopRequested() { return .stopped(stoppedBy) }
-                if terminatedAt != nil { return .timedOut }
-                // WIFEXITED / WTERMSIG are macros Swift cannot import.
-                let signal = status & 0x7F
-                return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
-            }
-            if result < 0 && errno != EINTR { return .exited(SyncletExitCode.failed.rawValue) }
-            let now = Date()
-            if terminatedAt == nil, let signal = stopRequested() {
-                stoppedBy = signal
-                kill(pid, SIGTERM)
-                terminatedAt = now
-            } else if terminatedAt == nil, now >= deadline {
-                kill(pid, SIGTERM)
-                terminatedAt = now
-            } else if let terminatedAt, now.timeIntervalSince(terminatedAt) > 10 {
-                kill(pid, SIGKILL)
-            }
-            usleep(50_000)
+    /// How the stage ended, or nil while it runs. Never blocks.
+    func poll() -> Exit? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid {
+            // WIFEXITED / WTERMSIG are macros Swift cannot import.
+            let signal = status & 0x7F
+            return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
         }
+        if result < 0 && errno != EINTR && errno != 0 { return .exited(SyncletExitCode.failed.rawValue) }
+        return nil
+    }
+
+    /// Sends `signal` to the stage.
+    func send(_ signal: Int32) {
+        kill(pid, signal)
     }
 }

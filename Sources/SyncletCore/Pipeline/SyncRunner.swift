@@ -58,34 +58,34 @@ public struct SyncRunner {
         guard let firstStage = try run.loadManifest().nextStage else { return }
         log.info("run \(run.runId) (\(type.rawValue)): starting at \(firstStage.rawValue)")
 
-        for stage in pipeline.stages where isAtOrAfter(stage.name, firstStage) {
-            try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name) }
-            let outcome = StopSignals.received.map { StageOutcome.stopped($0) } ?? runStage(stage, run: run, lock: lock)
-            switch outcome {
-            case .succeeded:
-                continue
-            case .stopped(let signal):
-                let message = "run \(run.runId) interrupted by \(StopSignals.name(signal)) during \(stage.name.rawValue); "
-                    + "the next `synclet sync` resumes it"
-                try? run.finishStage(stage.name, error: "interrupted by \(StopSignals.name(signal))")
-                try? withHistory(database) { history in
-                    try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
-                    try history.recordInterruption(historyId: historyId, stage: stage.name, reason: message)
-                }
-                throw SyncInterrupted(signal: signal, message: message)
-            case .failed(let code, let runnerReason):
-                let exitCode = SyncletExitCode(rawValue: code) ?? .failed
-                let reason = runnerReason ?? ((try? run.loadManifest().stages[stage.name]?.error) ?? nil)
-                let message = "run \(run.runId) failed at \(stage.name.rawValue)" + (reason.map { ": \($0)" } ?? " (exit code \(code))")
-                try? withHistory(database) { history in
-                    try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage.name)
-                    try history.recordFailure(historyId: historyId, stage: stage.name, error: message)
-                }
-                throw SyncFailure(exitCode: exitCode == .success ? .failed : exitCode, message: message
-                    + (exitCode == .failed ? "; run `synclet sync` again to resume it" : ""))
+        // The stages run side by side, each following what the one before it commits.
+        let stages = StreamingStages(
+            stages: pipeline.stages.filter { isAtOrAfter($0.name, firstStage) }, run: run, pipelinePath: pipelinePath, log: log,
+            start: { stage, following in try startStage(stage, following: following, run: run, lock: lock) },
+            started: { stage in try? withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage) } })
+        switch stages.execute() {
+        case .succeeded:
+            break
+        case .stopped(let stage, let signal):
+            let message = "run \(run.runId) interrupted by \(StopSignals.name(signal)) during \(stage.rawValue); "
+                + "the next `synclet sync` resumes it"
+            try? withHistory(database) { history in
+                try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage)
+                try history.recordInterruption(historyId: historyId, stage: stage, reason: message)
             }
+            throw SyncInterrupted(signal: signal, message: message)
+        case .failed(let stage, let code, let runnerReason):
+            let exitCode = SyncletExitCode(rawValue: code) ?? .failed
+            let reason = runnerReason ?? ((try? run.loadManifest().stages[stage]?.error) ?? nil)
+            let message = "run \(run.runId) failed at \(stage.rawValue)" + (reason.map { ": \($0)" } ?? " (exit code \(code))")
+            try? withHistory(database) { history in
+                try history.recordProgress(try run.loadManifest(), historyId: historyId, stage: stage)
+                try history.recordFailure(historyId: historyId, stage: stage, error: message)
+            }
+            throw SyncFailure(exitCode: exitCode == .success ? .failed : exitCode, message: message
+                + (exitCode == .failed ? "; run `synclet sync` again to resume it" : ""))
         }
-        try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: .load) }
+        try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: pipeline.stages.last?.name) }
         RetentionPolicy(staging: staging, keepDays: pipeline.retention.keepLoadedRunsDays, log: log).prune(except: run.runId)
     }
 
@@ -176,54 +176,19 @@ public struct SyncRunner {
         }
     }
 
-    /// How a stage ended, as far as the run goes.
-    enum StageOutcome {
-        case succeeded
-        /// Its exit code, and the reason when the runner knows it better than the stage (a timeout).
-        case failed(Int32, reason: String?)
-        case stopped(Int32)
-    }
-
-    /// Starts one stage's executable, with retries and a timeout.
-    private func runStage(_ stage: PipelineConfiguration.Stage, run: StagedRun, lock: RunLock) -> StageOutcome {
-        var last = StageOutcome.failed(SyncletExitCode.failed.rawValue, reason: nil)
-        for attempt in 1...(stage.retries + 1) {
-            guard let executable = StageExecutable.locate(stage.executable) else {
-                return .failed(SyncletExitCode.failed.rawValue,
-                               reason: "cannot find the \(stage.name.rawValue) executable '\(stage.executable)' beside synclet or in libexec/synclet")
-            }
-            let arguments = ["--run", run.runId, "--staging", staging.root] + stage.arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment[RunLock.heldByParentVariable] = String(getpid())
-            environment[Log.levelVariable] = log.minimumLevel.name
-            if let pipelinePath { environment["SYNCLET_PIPELINE"] = pipelinePath }
-            log.debug("starting \(executable) \(arguments.joined(separator: " "))")
-            let process: StageProcess
-            do {
-                process = try StageProcess.start(executable, arguments: arguments, environment: environment, lock: lock)
-            } catch {
-                return .failed(SyncletExitCode.failed.rawValue, reason: "\(error)")
-            }
-            switch process.wait(timeout: TimeInterval(stage.timeoutSeconds)) {
-            case .exited(0): return .succeeded
-            case .exited(let code): last = .failed(code, reason: nil)
-            case .signalled(let signal):
-                last = .failed(SyncletExitCode.failed.rawValue, reason: "\(stage.name.rawValue) was killed by \(StopSignals.name(signal))")
-            case .timedOut:
-                let reason = "\(stage.name.rawValue) ran past its timeout of \(Self.duration(stage.timeoutSeconds)) "
-                    + "(stages[\(stage.name.rawValue)].timeout_seconds: \(stage.timeoutSeconds) in \(pipelinePath ?? "pipeline.yaml")) and was stopped"
-                log.warning(reason)
-                last = .failed(SyncletExitCode.failed.rawValue, reason: reason)
-            case .stopped(let signal):
-                return .stopped(signal)
-            }
-            // Rejections, configuration errors and locks do not get better by trying again.
-            guard case .failed(let code, _) = last, code == SyncletExitCode.failed.rawValue, attempt <= stage.retries else { return last }
-            log.warning("\(stage.name.rawValue) failed (attempt \(attempt) of \(stage.retries + 1)); starting it again")
-            Thread.sleep(forTimeInterval: 1)
-            if let signal = StopSignals.received { return .stopped(signal) }
+    /// Starts one stage's executable under the runner's lock; `following` lets it follow the
+    /// stage before it while that one still runs.
+    private func startStage(_ stage: PipelineConfiguration.Stage, following: Bool, run: StagedRun, lock: RunLock) throws -> StageProcess {
+        guard let executable = StageExecutable.locate(stage.executable) else {
+            throw SyncFailure(exitCode: .failed, message: "cannot find the \(stage.name.rawValue) executable '\(stage.executable)' beside synclet or in libexec/synclet")
         }
-        return last
+        let arguments = ["--run", run.runId, "--staging", staging.root] + (following ? ["--follow"] : []) + stage.arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment[RunLock.heldByParentVariable] = String(getpid())
+        environment[Log.levelVariable] = log.minimumLevel.name
+        if let pipelinePath { environment["SYNCLET_PIPELINE"] = pipelinePath }
+        log.debug("starting \(executable) \(arguments.joined(separator: " "))")
+        return try StageProcess.start(executable, arguments: arguments, environment: environment, lock: lock)
     }
 
     /// `3600 s (1 h)`, readable for timeouts of hours.

@@ -60,6 +60,26 @@ public enum StagingFileSystem {
         }
     }
 
+    /// Appends `bytes` to `path` (created 0600) in one `write` where the kernel allows: a reader
+    /// sees whole lines, or a tail it leaves for its next look. Not flushed: for logs a reader
+    /// follows (a ledger), whose loss on a crash of the machine only makes the reader wait.
+    public static func append(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StagingError.io("cannot open \(path)", errno) }
+        defer { close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress.map { $0.advanced(by: written) }, bytes.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw StagingError.io("cannot write \(path)", errno)
+            }
+            written += result
+        }
+    }
+
     public static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StagingError.io("cannot read \(path)", errno)

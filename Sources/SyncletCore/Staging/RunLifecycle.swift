@@ -59,10 +59,18 @@ extension RunManifest {
     public var status: RunStatus {
         if let recordedStatus { return recordedStatus }
         if abandonedReason != nil { return .abandoned }
-        if failedStage != nil { return .failed }
-        if let running = StageName.allCases.last(where: { stages[$0]?.status == .running }) { return .running(running) }
+        return statusOfStages
+    }
+
+    /// The status the stages give: that of the earliest stage not completed (while a sync
+    /// streams, the stages after it may already be running too), `loaded` once all completed.
+    var statusOfStages: RunStatus {
         guard let next = nextStage else { return .loaded }
-        return .ready(for: next)
+        switch stages[next]?.status {
+        case .running?: return .running(next)
+        case .failed?: return .failed
+        default: return StageName.allCases.contains { stages[$0]?.status == .failed } ? .failed : .ready(for: next)
+        }
     }
 
     /// The stage that failed, when the status is `failed`.
@@ -71,21 +79,25 @@ extension RunManifest {
     }
 
     /// `stage` starts (or starts again after a failure or a kill): allowed when every stage
-    /// before it has completed and the run is not final.
-    public mutating func begin(_ stage: StageName, at time: UTCTime = .now()) throws {
-        let ready = StageName.allCases.prefix { $0 != stage }.allSatisfy { stages[$0]?.status == .completed }
+    /// before it has completed and the run is not final. A stage `following` the one before it
+    /// (a streaming sync) may start while that one still runs: it takes only what is committed.
+    public mutating func begin(_ stage: StageName, following: Bool = false, at time: UTCTime = .now()) throws {
+        let ready = following || StageName.allCases.prefix { $0 != stage }.allSatisfy { stages[$0]?.status == .completed }
         guard !status.isFinal, ready else {
             throw RunTransitionError(runId: runId, from: status, action: "start \(stage.rawValue)")
         }
         let attempts = (stages[stage]?.attempts ?? 0) + 1
-        stages[stage] = StageRecord(status: .running, startedAt: time, finishedAt: nil, attempts: attempts, error: nil)
-        recordedStatus = .running(stage)
+        stages[stage] = StageRecord(status: .running, startedAt: time, finishedAt: nil, attempts: attempts, error: nil,
+                                    attemptId: String(format: "%08x", UInt32.random(in: 0...UInt32.max)))
+        recordedStatus = statusOfStages
     }
 
-    /// `stage` ended, completed when `error` is nil. Only a running stage completes; a stage
-    /// may fail before it began (its preconditions did not hold), but never in a final run.
+    /// `stage` ended, completed when `error` is nil. Only a running stage completes, and only once
+    /// every stage before it has; a stage may fail before it began (its preconditions did not
+    /// hold, or the runner stopped it), but never in a final run.
     public mutating func finish(_ stage: StageName, error: String? = nil, at time: UTCTime = .now()) throws {
-        guard !status.isFinal, error != nil || status == .running(stage) else {
+        let earlierCompleted = StageName.allCases.prefix { $0 != stage }.allSatisfy { stages[$0]?.status == .completed }
+        guard !status.isFinal, error != nil || (stages[stage]?.status == .running && earlierCompleted) else {
             throw RunTransitionError(runId: runId, from: status, action: "finish \(stage.rawValue)")
         }
         var record = stages[stage] ?? StageRecord(status: .running, startedAt: time, finishedAt: nil, attempts: 1, error: nil)
@@ -93,7 +105,7 @@ extension RunManifest {
         record.finishedAt = time
         record.error = error
         stages[stage] = record
-        recordedStatus = error == nil ? .completed(stage) : .failed
+        recordedStatus = statusOfStages
     }
 
     /// The run will never be resumed; the next sync plans a new one.
@@ -139,7 +151,7 @@ extension RunManifest {
     }
 
     private func requireRunning(_ stage: StageName) throws {
-        guard status == .running(stage) else {
+        guard !status.isFinal, stages[stage]?.status == .running else {
             throw RunTransitionError(runId: runId, from: status, action: "record the results of \(stage.rawValue)")
         }
     }

@@ -93,6 +93,9 @@ public struct StageRecord: Codable, Sendable {
     public var finishedAt: UTCTime?
     public var attempts: Int
     public var error: String?
+    /// Names this attempt at the stage: the pages it commits are listed in its ledger under this
+    /// id, so a stage following it never takes a line of an earlier attempt for one of this one.
+    public var attemptId: String?
 }
 
 public struct ExtractRecord: Codable, Sendable {

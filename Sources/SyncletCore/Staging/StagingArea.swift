@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
 
 /// The staging directory: `runs/<UTC timestamp>-<short id>/` with `run.json`, `raw/`,
@@ -170,9 +173,17 @@ public struct StagedRun: Sendable {
         try StagingFileSystem.writeAtomically(Array(try encoder.encode(current)) + [0x0A], to: manifestPath)
     }
 
-    /// Loads the manifest, applies `change` and saves it atomically.
+    /// Loads the manifest, applies `change` and saves it atomically. The stages of a streaming
+    /// sync update one run's manifest side by side: each update holds the run's manifest lock
+    /// (`flock` on `.run.json.lock`), so none overwrites another's change with an older copy.
     @discardableResult
     public func updateManifest(_ change: (inout RunManifest) throws -> Void) throws -> RunManifest {
+        let descriptor = open(path(".run.json.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StagingError.io("cannot open \(path(".run.json.lock"))", errno) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StagingError.io("cannot lock \(path(".run.json.lock"))", errno) }
+        }
         var manifest = try loadManifest()
         try change(&manifest)
         try save(manifest)
@@ -193,9 +204,11 @@ public struct StagedRun: Sendable {
         return bytes
     }
 
-    /// Marks a stage as started, counting the attempt.
-    public func beginStage(_ stage: StageName) throws {
-        try updateManifest { try $0.begin(stage) }
+    /// Marks a stage as started, counting the attempt; `following` lets it start while the stage
+    /// before it still runs (see `RunManifest.begin`). Returns the manifest as it now is.
+    @discardableResult
+    public func beginStage(_ stage: StageName, following: Bool = false) throws -> RunManifest {
+        try updateManifest { try $0.begin(stage, following: following) }
     }
 
     /// Marks a stage as completed, or failed with `error`.

@@ -15,24 +15,27 @@ public struct TransformStage: Sendable {
         self.log = log
     }
 
-    public func execute() throws {
+    /// Transforms the run. `following`: extract may still be running (a streaming sync); each
+    /// page is taken as soon as extract has listed it, and the stage completes after extract.
+    public func execute(following: Bool = false) throws {
         let manifest = try run.loadManifest()
-        guard manifest.stages[.extract]?.status == .completed, let extract = manifest.extract else {
+        guard following || manifest.stages[.extract]?.status == .completed, manifest.extract != nil else {
             throw StagingError.damaged(run: run.runId, reason: "extract has not completed, so there is nothing to transform yet")
         }
-        try run.beginStage(.transform)
+        try run.startLedger(of: .transform)
+        let attemptId = try run.beginStage(.transform, following: following).stages[.transform]?.attemptId ?? ""
         StagingFileSystem.removeLeftoverTemporaryFiles(in: run.canonicalDirectory)
+        let feed = try StageFeed(run: run, following: .extract)
         var record = TransformRecord()
         var rejects: [RejectedOrder] = []
+        var transformed: [PageRecord] = []
 
-        let progress = ProgressLine("run \(run.runId) transform", totalPages: extract.pages.count, log: log)
+        let progress = ProgressLine("run \(run.runId) transform", totalPages: feed.followsACompletedStage ? manifest.extract?.pages.count : nil, log: log)
         defer { progress.finish() }
         // Pages are independent: a few at a time go to the cores side by side; the results are
         // merged in page order, so the output does not depend on the number of cores.
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
-        var next = 0
-        while next < extract.pages.count {
-            let chunk = Array(extract.pages[next..<min(next + workers, extract.pages.count)])
+        while let chunk = try feed.next(upTo: workers) {
             var outcomes = [Result<PageOutcome, Error>?](repeating: nil, count: chunk.count)
             outcomes.withUnsafeMutableBufferPointer { buffer in
                 // Each iteration writes only its own slot, so the writes never overlap.
@@ -51,8 +54,15 @@ public struct TransformStage: Sendable {
                 record.incompleteLines += page.incompleteLines
                 rejects += page.rejects
             }
-            next += chunk.count
+            // Listed for load once every canonical file of the chunk is complete.
+            try run.appendToLedger(of: .transform, attemptId: attemptId, pages: chunk)
+            transformed += chunk
             progress.update(pages: record.pages, orders: record.accepted)
+        }
+        // What was followed page by page must be exactly what extract recorded in the end.
+        let staged = try run.loadManifest().extract?.pages ?? []
+        guard staged.map(\.sha256) == transformed.map(\.sha256) else {
+            throw StagingError.damaged(run: run.runId, reason: "the \(transformed.count) pages transformed are not the \(staged.count) pages extract recorded in run.json")
         }
 
         for reject in rejects {
@@ -68,6 +78,7 @@ public struct TransformStage: Sendable {
         let finished = record
         try run.updateManifest { try $0.record(finished) }
         try run.finishStage(.transform)
+        try run.closeLedger(of: .transform, attemptId: attemptId)
         log.info("run \(run.runId): transform complete: \(record.accepted) orders, \(record.rejected) rejected, \(record.dropped) dropped by the store, \(record.unreconciled) not reconciling")
     }
 
