@@ -7,7 +7,7 @@ extension Synclet {
     // group of its own; on the merge, `Preview` moves into that group's subcommands and this goes.
     struct QBO: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "qbo", abstract: "QuickBooks Online: what the stored orders become.", subcommands: [Preview.self])
+            commandName: "qbo", abstract: "QuickBooks Online: what the stored orders become.", subcommands: [Preview.self, Check.self, Push.self, PushStatus.self])
     }
 
     struct Preview: AsyncParsableCommand {

@@ -14,6 +14,8 @@ public enum TableName: String, CaseIterable, Sendable {
     case syncHistory = "sync_history"
     case syncState = "sync_state"
     case storeConfiguration = "store_configuration"
+    /// What was pushed to QuickBooks; `synclet clear` keeps it, since QuickBooks keeps the documents.
+    case qboDocuments = "qbo_documents"
 
     /// The tables `synclet clear` empties, children first so no foreign key is in the way.
     /// `sync_state` is reset rather than emptied (see `SyncHistory.resetAfterClear`).

@@ -12,17 +12,22 @@ public enum SyncletExitCode: Int32, Sendable {
     case rejectedByStore = 3
     /// Another sync holds the lock.
     case locked = 4
+    /// QuickBooks refused the stored refresh token (expired, revoked, superseded), or was never
+    /// connected: run `synclet qbo connect`.
+    case reconnectNeeded = 5
     /// Another sync has held the lock for longer than `locking.stale_after_seconds`: hung.
     case lockHeldTooLong = 6
 
     /// The code an error ends a command with.
     public init(for error: Error) {
         switch error {
-        case is ConfigurationError, is SchemaError: self = .configuration
+        case is ConfigurationError, is SchemaError, is MappingCheckFailed: self = .configuration
+        case PushError.locked: self = .locked
         case let error as EndpointError where error.isRejection: self = .rejectedByStore
         case StagingError.locked: self = .locked
         case LoadError.databaseLocked: self = .locked
         case is LockHeldTooLong: self = .lockHeldTooLong
+        case is QuickBooksConnectionError: self = .reconnectNeeded
         case let error as SyncFailure: self = error.exitCode
         default: self = .failed
         }
@@ -35,6 +40,7 @@ public enum SyncletExitCode: Int32, Sendable {
           2  configuration error (a variable, .env or pipeline.yaml), or a database schema that needs `synclet init`
           3  the store rejected the access key (or the request)
           4  another sync holds the lock
+          5  QuickBooks needs `synclet qbo connect`: it refused the refresh token (expired or revoked), or was never connected
           6  another sync has held the lock longer than locking.stale_after_seconds (hung?)
         """
 }

@@ -22,6 +22,7 @@ public struct PipelineConfiguration: Sendable {
     public var load = Load()
     public var retention = Retention()
     public var locking = Locking()
+    public var quickbooks = QuickBooks()
 
     public struct Stage: Sendable {
         public var name: StageName
@@ -197,6 +198,9 @@ struct PipelineSchema {
             }
             try locking.finish()
         }
+        if var quickbooks = try top.section("quickbooks") {
+            try readQuickBooks(&quickbooks, into: &configuration.quickbooks)
+        }
         try top.finish()
     }
 
@@ -272,6 +276,20 @@ struct PipelineSchema {
         static func error(_ path: String, _ node: Node, _ problem: String) -> ConfigurationError {
             let place = node.mark.map { "\(path) line \($0.line):" } ?? "\(path):"
             return ConfigurationError(variable: place, problem: problem)
+        }
+
+        /// The node under `key` with the node of the key itself, for errors that name its line.
+        mutating func takeWithKey(_ key: String) -> (keyNode: Node, value: Node)? {
+            guard let index = remaining.firstIndex(where: { $0.key == key }) else { return nil }
+            let entry = remaining.remove(at: index)
+            return (entry.keyNode, entry.value)
+        }
+
+        /// Every key left, in file order, with its value: for sections whose keys are data
+        /// (a VAT rate, a payment method code).
+        mutating func takeAll() -> [(key: String, keyNode: Node, value: Node)] {
+            defer { remaining = [] }
+            return remaining
         }
 
         mutating func take(_ key: String) throws -> Node? {
