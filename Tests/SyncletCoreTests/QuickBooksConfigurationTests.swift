@@ -86,3 +86,28 @@ final class QuickBooksConfigurationTests: XCTestCase {
         XCTAssertNil(QuickBooksFault.parse(try JSONParser.parse(Array(#"{"QueryResponse":{}}"#.utf8)), httpStatus: 200, intuitTid: nil))
     }
 }
+
+/// The push stage: last in `stages`, optional, with its own executable, timeout and retries.
+final class PushStageConfigurationTests: XCTestCase {
+    func testThePushStageIsLastAndOptional() throws {
+        let defaults = PipelineConfiguration()
+        XCTAssertEqual(defaults.push?.arguments, ["qbo", "push"])
+        let listed = try PipelineConfiguration.parse("""
+            stages:
+              - name: extract
+              - name: transform
+              - name: load
+              - name: push
+                timeout_seconds: 600
+                retries: 1
+            """, path: "p.yaml")
+        XCTAssertEqual(listed.push?.timeoutSeconds, 600)
+        XCTAssertEqual(listed.push?.executable, "synclet")
+        XCTAssertEqual(listed.longestSyncSeconds, 2 * 14_400 + 2 * 3600 + 2 * 3600 + 2 * 600)
+        let without = try PipelineConfiguration.parse("stages:\n  - name: extract\n  - name: transform\n  - name: load\n", path: "p.yaml")
+        XCTAssertNil(without.push, "stages without push: a sync never pushes")
+        XCTAssertThrowsError(try PipelineConfiguration.parse("stages:\n  - name: push\n  - name: extract\n  - name: transform\n  - name: load\n", path: "p.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("p.yaml line 2: stage name \"push\" is not one of extract, transform, load (and push, last)"), "\(error)")
+        }
+    }
+}

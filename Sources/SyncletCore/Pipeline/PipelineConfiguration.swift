@@ -17,6 +17,9 @@ import Yams
 /// ```
 public struct PipelineConfiguration: Sendable {
     public var stages: [Stage] = StageName.allCases.map { Stage(name: $0) }
+    /// The last stage, `synclet qbo push`, run when QuickBooks is configured; nil when
+    /// `stages` is given without it.
+    public var push: PushStage? = PushStage()
     public var http = HTTP()
     public var watermark = Watermark()
     public var load = Load()
@@ -105,7 +108,7 @@ public struct PipelineConfiguration: Sendable {
     /// The longest a sync may run before the stages' own timeouts stop it: every stage's
     /// `timeout_seconds × (retries + 1)`. systemd's `TimeoutStartSec` should be at least this.
     public var longestSyncSeconds: Int {
-        stages.reduce(0) { $0 + $1.timeoutSeconds * ($1.retries + 1) }
+        stages.reduce(0) { $0 + $1.timeoutSeconds * ($1.retries + 1) } + (push.map { $0.timeoutSeconds * ($0.retries + 1) } ?? 0)
     }
 
     public init() {}
@@ -158,7 +161,14 @@ struct PipelineSchema {
             guard case .sequence(let sequence) = stagesNode else {
                 throw Section.error(path, stagesNode, "stages must be a list of stages (- name: extract ...)")
             }
-            configuration.stages = try sequence.map(readStage)
+            var entries = Array(sequence)
+            configuration.push = nil
+            if let last = entries.last, case .mapping(let mapping) = last,
+               mapping.first(where: { $0.key.string == "name" })?.value.string == PushStage.name {
+                configuration.push = try readPushStage(last)
+                entries.removeLast()
+            }
+            configuration.stages = try entries.map(readStage)
             let names = configuration.stages.map(\.name)
             guard names == StageName.allCases else {
                 throw ConfigurationError(variable: path, problem: "must list the stages extract, transform, load in that order, got \(names.map(\.rawValue))")
@@ -210,7 +220,7 @@ struct PipelineSchema {
             throw Section.error(path, node, "each stage needs a name: extract, transform or load")
         }
         guard let nameText = nameNode.string, let name = StageName(rawValue: nameText) else {
-            throw Section.error(path, nameNode, "stage name \"\(nameNode.string ?? "")\" is not one of extract, transform, load")
+            throw Section.error(path, nameNode, "stage name \"\(nameNode.string ?? "")\" is not one of extract, transform, load (and push, last)")
         }
         var stage = PipelineConfiguration.Stage(name: name)
         section = section.renamed("stages[\(name.rawValue)]")
