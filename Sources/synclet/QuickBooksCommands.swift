@@ -1,189 +1,289 @@
 import ArgumentParser
 import Foundation
-import MariaDB
 import SyncletCommandLine
 import SyncletCore
 
 extension Synclet {
-    struct Check: AsyncParsableCommand {
+    struct QBO: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Look every name of the QuickBooks mapping up in the company, and list what is missing with the fix.",
+            commandName: "qbo",
+            abstract: "QuickBooks Online: connect once, check the mapping, push the orders, see the connection and the documents.",
             discussion: """
-                Connects to QuickBooks and looks up, with batched queries, every name the quickbooks: section of \
-                pipeline.yaml uses: the VAT codes (and the VAT rate behind each), the deposit and income accounts, \
-                the payment methods, the shipping, discount and adjustment items, the named customer, and (with \
-                items: by-sku and customers: per-email) an item per SKU and a customer per e-mail address of the \
-                stored orders. Nothing is pushed while a name the push cannot create is missing.
+                Settings (environment or .env): QBO_CLIENT_ID, QBO_CLIENT_SECRET (the app's keys in Intuit's \
+                developer portal), QBO_ENVIRONMENT (production, the default, or sandbox), QBO_REDIRECT_URI (a \
+                redirect URI registered for the app; on http://localhost:<port> Synclet catches the redirect \
+                itself), QBO_START_DATE (UTC, YYYY-MM-DD[ HH:MM:SS]: orders created after it are pushed). For tests \
+                and the simulator: QBO_API_URL (without /v3), QBO_TOKEN_URL, QBO_AUTH_URL, QBO_REVOKE_URL.
 
-                With --create-missing it creates the items and customers the mapping allows (never accounts, VAT \
-                codes or payment methods: those are the bookkeeper's).
+                The tokens live in the database table qbo_tokens, shared by every synclet on any host; they never \
+                appear in logs, staged files, error messages or on a command line.
 
                 Examples:
-                  synclet qbo check
+                  synclet qbo connect
+                  synclet qbo connect --realm-id 9341453050298533 --refresh-token-file - < token.txt
                   synclet qbo check --create-missing
-
-                Exit codes: 0 every name is there, 2 some are missing (listed), 5 reconnect needed.
-                """)
-        @OptionGroup var common: CommonOptions
-        @Flag(help: "Create the missing items and customers the mapping allows.") var createMissing = false
-
-        func run() async throws {
-            await CommandEnvironment.runAsync("synclet qbo check", verbose: common.verbose, quiet: common.quiet) { environment in
-                let session = try QuickBooksSession(environment: environment)
-                defer { session.connection.close() }
-                let client = try session.client()
-                do {
-                    let quickbooks = environment.pipeline.quickbooks
-                    let builder = DocumentBuilder(rules: session.rules, mapping: quickbooks.mapping)
-                    var skus = Set<String>()
-                    var customers = Set<MappingCheck.CustomerNeed>()
-                    for order in try StoredOrderReader(connection: session.connection).ordersAndUnreadable().orders {
-                        let documents = builder.documents(for: order)
-                        guard documents.order.isDocument || documents.creditMemos.contains(where: \.isDocument) else { continue }
-                        skus.formUnion(order.lines.map(\.sku))
-                        skus.formUnion(order.creditMemos.flatMap { $0.lines.map(\.sku) })
-                        if let email = order.customerEmailKey {
-                            customers.insert(.init(email: email, displayName: order.customerDisplayName ?? email))
-                        }
-                    }
-                    let result = try await MappingCheck(client: client, log: environment.log)
-                        .resolve(quickbooks.mapping, skus: skus, customers: customers, create: createMissing ? .allAllowed : .none)
-                    await client.shutdown()
-                    print(Self.text(result))
-                    if !result.blocking.isEmpty { throw MappingCheckFailed(missing: result.blocking) }
-                } catch {
-                    await client.shutdown()
-                    throw error
-                }
-            }
-        }
-
-        static func text(_ result: MappingCheck.Result) -> String {
-            var lines: [String] = []
-            for name in result.created { lines.append("created: \(name)") }
-            let blocking = result.blocking
-            let byPush = result.missing.filter(\.createdByPush)
-            for name in blocking { lines.append("missing: \(name)") }
-            if !byPush.isEmpty {
-                let items = byPush.filter { $0.kind == .item }.count
-                let customers = byPush.filter { $0.kind == .customer }.count
-                lines.append("not yet in QuickBooks: \(items) item(s) for SKUs and \(customers) customer(s) by e-mail address; "
-                             + "`synclet qbo push` creates them as it needs them (or `synclet qbo check --create-missing` now)")
-            }
-            lines.append(blocking.isEmpty ? "QuickBooks mapping: OK" : "QuickBooks mapping: \(blocking.count) name(s) missing; nothing is pushed until they exist")
-            return lines.joined(separator: "\n")
-        }
-    }
-
-    struct Push: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Push every eligible order and credit memo to QuickBooks Online, exactly once.",
-            discussion: """
-                Every stored order and credit memo that becomes a document (see `synclet qbo preview`) and is not \
-                yet in QuickBooks is created there, in batches of up to 30. Before anything is written the mapping \
-                is checked (`synclet qbo check`); items per SKU and customers per e-mail address are created as \
-                needed. A document whose earlier write got no certain answer is looked up by its DocNumber first; a \
-                DocNumber QuickBooks already has is adopted only when the document there is ours (same total and \
-                date), otherwise it is a conflict and left alone. What QuickBooks answered (Id, SyncToken, total, VAT) \
-                is stored in qbo_documents, with the difference from Magento's figures.
-
-                Later changes: an order cancelled or replaced by an edit after its push has its document voided; a \
-                new credit memo becomes a new refund document; any other change of a pushed document's content is a \
-                sparse update with its SyncToken.
-
-                Examples:
                   synclet qbo push
-                  synclet qbo push --dry-run
-                  synclet qbo push --order 100000123
-
-                Exit codes: 0 every eligible document is in QuickBooks (held ones are not failures), 1 some failed \
-                (run it again: it retries them), 2 configuration (pipeline.yaml, QBO_* settings, or the mapping check \
-                failed), 4 another push is running, 5 reconnect needed (`synclet qbo connect`).
-                """)
-        @OptionGroup var common: CommonOptions
-        @Flag(help: "Show what would be done; send nothing to QuickBooks and write nothing to the database.") var dryRun = false
-        @Option(help: "Push only this order (its number, e.g. 100000123) and its credit memos.") var order: String?
-
-        func run() async throws {
-            await CommandEnvironment.runAsync("synclet qbo push", verbose: common.verbose, quiet: common.quiet) { environment in
-                let session = try QuickBooksSession(environment: environment)
-                defer { session.connection.close() }
-                try PushError.lock(session.connection)
-                let client = try session.client()
-                let report: PushReport
-                do {
-                    var configuration = environment.pipeline.quickbooks
-                    configuration.rules = session.rules
-                    report = try await QuickBooksPush(client: client, connection: session.connection, configuration: configuration, log: environment.log)
-                        .run(.init(dryRun: dryRun, orderNumber: order))
-                    await client.shutdown()
-                } catch {
-                    await client.shutdown()
-                    throw error
-                }
-                for warning in report.warnings { environment.log.warning(warning) }
-                print(report.text)
-                if !report.failures.isEmpty { throw PushError.someFailed(report.failures.count) }
-            }
-        }
-    }
-
-    struct PushStatus: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "documents",
-            abstract: "What is in QuickBooks: documents by state, held and failed ones with reasons, and the drift.",
-            discussion: """
-                Reads qbo_documents only; needs no QuickBooks connection. The drift lists pushed documents whose \
-                total or VAT in QuickBooks (as it answered) differs from Magento's.
-
-                Examples:
-                  synclet qbo documents
-                  synclet qbo documents --json
-                """)
-        @OptionGroup var common: CommonOptions
-        @Flag(help: "Print the report as one JSON object: states, held, problems, drift, last_pushed_at.") var json = false
-
-        func run() async throws {
-            await CommandEnvironment.run("synclet qbo documents", verbose: common.verbose, quiet: common.quiet) { environment in
-                let database = Database(settings: try environment.settings.database())
-                let connection = try database.connect()
-                defer { connection.close() }
-                try SchemaMigrator(connection: connection).check()
-                let report = try PushStatusReport.read(connection: connection)
-                print(json ? JSONWriter.string(report.json) : report.text)
-            }
-        }
+                  synclet qbo status
+                  synclet qbo disconnect
+                """,
+            subcommands: [Connect.self, Disconnect.self, Synclet.QBO.Status.self, Synclet.Preview.self, Synclet.Check.self, Synclet.Push.self])
     }
 }
 
-/// What the commands that talk to QuickBooks share: the database, the document rules with the
-/// QuickBooks start date, and a client on the stored connection.
-struct QuickBooksSession {
-    let environment: CommandEnvironment
-    let database: Database
-    let connection: MariaDBConnection
-    let rules: DocumentRules
+/// Writes a line to standard output at once: `print` buffers when stdout is a file or a pipe,
+/// and the operator (or a script) must see the URL while the command waits.
+private func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
 
-    init(environment: CommandEnvironment) throws {
-        self.environment = environment
-        database = Database(settings: try environment.settings.database())
-        connection = try database.connect()
-        try SchemaMigrator(connection: connection).check()
-        var rules = environment.pipeline.quickbooks.rules
-        if let start = try QuickBooksStart.date(environment.settings) { rules.startDate = start }
-        self.rules = rules
+extension Synclet.QBO {
+    struct Connect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect Synclet to a QuickBooks Online company (OAuth 2.0), once.",
+            discussion: """
+                Prints the authorization URL: open it in any browser, sign in and choose the company. QuickBooks \
+                then sends the browser to QBO_REDIRECT_URI; paste that address (from the address bar) here. When \
+                QBO_REDIRECT_URI is http://localhost:<port> or http://127.0.0.1:<port>, Synclet also listens on \
+                that port of this machine and catches the redirect itself (use an SSH tunnel, \
+                ssh -L <port>:127.0.0.1:<port> server, to connect from your own browser). The redirect's state must \
+                be the one in the printed URL. The code is exchanged for tokens, which are stored in qbo_tokens \
+                with the company (realm) id; connecting again replaces the stored connection.
+
+                With --realm-id and --refresh-token-file, a refresh token obtained elsewhere (for example Intuit's \
+                OAuth 2.0 playground) is imported instead: it is verified with one refresh, and the token \
+                QuickBooks returns is the one kept. The file holds the token alone; - reads it from standard input. \
+                A token is never given on the command line (ps and the shell history would show it).
+
+                Examples:
+                  synclet qbo connect
+                  synclet qbo connect --realm-id 9341453050298533 --refresh-token-file /root/qbo-refresh-token
+                  synclet qbo connect --realm-id 9341453050298533 --refresh-token-file - < token.txt
+                """)
+        @Option(help: ArgumentHelp("The company (realm) id the imported refresh token belongs to.", valueName: "id")) var realmId: String?
+        @Option(help: ArgumentHelp("Import the refresh token in this file (- for standard input) instead of authorizing.", valueName: "path|-"))
+        var refreshTokenFile: String?
+        @Option(help: ArgumentHelp("How long to wait for the redirect.", valueName: "seconds")) var waitSeconds = 900
+        @OptionGroup var common: CommonOptions
+
+        func validate() throws {
+            if (realmId == nil) != (refreshTokenFile == nil) { throw ValidationError("--realm-id and --refresh-token-file go together") }
+            if let realmId, realmId.isEmpty || !realmId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                throw ValidationError("--realm-id must be the company id (letters and digits), as QuickBooks shows it")
+            }
+            if waitSeconds < 1 { throw ValidationError("--wait-seconds must be at least 1") }
+        }
+
+        func run() async throws {
+            await CommandEnvironment.runAsync("synclet qbo connect", verbose: common.verbose, quiet: common.quiet) { environment in
+                let quickBooks = try environment.settings.quickBooks()
+                let database = Database(settings: try environment.settings.database())
+                // The schema before QuickBooks: a code is single-use, so nothing may fail after the exchange.
+                try database.connectWithCurrentSchema().close()
+                let oauth = QuickBooksOAuthClient(settings: quickBooks, http: environment.pipeline.http, log: environment.log)
+                let connection = QuickBooksConnection(database: database, oauth: oauth, log: environment.log)
+                do {
+                    let access: QuickBooksAccess
+                    if let realmId, let refreshTokenFile {
+                        let token = try Self.readRefreshToken(from: refreshTokenFile, log: environment.log)
+                        do {
+                            access = try await connection.importRefreshToken(token, realmId: realmId)
+                        } catch QuickBooksConnectionError.reconnectNeeded {
+                            let source = refreshTokenFile == "-" ? "standard input" : refreshTokenFile
+                            throw SyncFailure(exitCode: .reconnectNeeded, message: "QuickBooks refused the refresh token from \(source) (invalid_grant: expired, revoked, or already replaced by a newer one); nothing was stored: get a new one, or run `synclet qbo connect` without --refresh-token-file")
+                        }
+                        say("Imported the refresh token: QuickBooks accepted it (one refresh); the new refresh token it issued is the one stored.")
+                    } else {
+                        access = try await authorize(quickBooks: quickBooks, oauth: oauth, connection: connection, log: environment.log)
+                    }
+                    var name: String?
+                    switch await oauth.companyInfo(access: access) {
+                    case .name(let found): name = found
+                    case .rejected:
+                        environment.log.warning("QuickBooks rejected the new access token for company \(access.realmId) (HTTP 401)"
+                            + (realmId == nil ? "" : ": is --realm-id the company the refresh token was issued for?")
+                            + " The connection is stored; check it with `synclet qbo status --verify`")
+                    case .failed(let problem): environment.log.warning("could not read the company's name (\(problem)); the connection is stored")
+                    }
+                    say("Connected to QuickBooks company \(name.map { "\"\($0)\" " } ?? "")(realm \(access.realmId), \(quickBooks.environment.rawValue)); "
+                        + "the tokens are stored in \(TableName.qboTokens.rawValue) of database \(database.settings.name).")
+                    await oauth.shutdown()
+                } catch {
+                    await oauth.shutdown()
+                    throw error
+                }
+            }
+        }
+
+        private func authorize(quickBooks: QuickBooksSettings, oauth: QuickBooksOAuthClient, connection: QuickBooksConnection,
+                               log: Log) async throws -> QuickBooksAccess {
+            let redirectURI = try quickBooks.requiredRedirectURI()
+            let authorization = QuickBooksAuthorization(settings: quickBooks, redirectURI: redirectURI)
+            // Listening before the URL is shown: a quick browser must find the port open.
+            var listener: LoopbackRedirectListener?
+            if let loopback = authorization.loopback {
+                do {
+                    listener = try LoopbackRedirectListener(port: loopback.port)
+                } catch {
+                    log.warning("\(error): paste the redirect address instead")
+                }
+            }
+            say("Open this URL in a browser, sign in to QuickBooks and choose the company to connect:")
+            say("")
+            say("  \(authorization.url.absoluteString)")
+            say("")
+            if let listener {
+                say("Synclet is listening on 127.0.0.1:\(listener.port) and will catch the redirect to \(redirectURI.absoluteString) itself.")
+                say("If the browser runs on another machine, paste the address it was sent to here instead:")
+            } else {
+                say("QuickBooks then sends the browser to \(redirectURI.absoluteString)?code=...; paste that whole address here:")
+            }
+            let catcher = RedirectCatcher(authorization: authorization, log: log)
+            let seconds = waitSeconds
+            let callback = try await Blocking.run { [listener] in
+                try catcher.wait(listener: listener, readLine: { Swift.readLine() }, timeoutSeconds: seconds)
+            }
+            say("Received the redirect for company \(callback.realmId); exchanging the code for tokens.")
+            let grant = try await oauth.exchange(code: callback.code, redirectURI: redirectURI)
+            try await connection.store(grant: grant, realmId: callback.realmId)
+            return QuickBooksAccess(realmId: callback.realmId, accessToken: grant.accessToken, expiresAt: grant.accessTokenExpiresAt)
+        }
+
+        /// The refresh token alone, from a file or standard input; never echoed.
+        static func readRefreshToken(from path: String, log: Log) throws -> String {
+            let data: Data
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw ConfigurationError(variable: "--refresh-token-file", problem: "names \(path), which cannot be read")
+                }
+                data = contents
+                if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                    log.warning("\(path) is readable by other users (mode \(String(mode, radix: 8))) and holds a secret: remove it now that the token is imported")
+                }
+            }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let source = path == "-" ? "standard input" : path
+            guard !token.isEmpty else {
+                throw ConfigurationError(variable: "--refresh-token-file", problem: "\(source) holds no refresh token (it is empty)")
+            }
+            guard token.count <= 2048, !token.contains(where: { $0.isWhitespace }) else {
+                throw ConfigurationError(variable: "--refresh-token-file", problem: "\(source) must hold the refresh token alone, on one line (not shown here)")
+            }
+            return token
+        }
     }
 
-    func client() throws -> QuickBooksClient {
-        let quickbooks = environment.pipeline.quickbooks
-        var options = QuickBooksClient.Options(baseURL: try QuickBooksStart.apiURL(environment.settings))
-        options.limits = quickbooks.limits
-        options.throttleWaitSeconds = quickbooks.throttleWaitSeconds
-        options.connectTimeoutSeconds = environment.pipeline.http.connectTimeoutSeconds
-        options.readTimeoutSeconds = environment.pipeline.http.readTimeoutSeconds
-        options.requestTimeoutSeconds = environment.pipeline.http.requestTimeoutSeconds
-        options.backoff = environment.pipeline.http.backoff
-        return QuickBooksClient(options: options, access: try QuickBooksStart.accessProvider(environment: environment, database: database),
-                                log: environment.log)
+    struct Disconnect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke Synclet's QuickBooks authorization and forget the stored tokens.",
+            discussion: """
+                Revokes the stored refresh token at QuickBooks (which ends the app's access to the company) and \
+                deletes the row of qbo_tokens. When QuickBooks cannot be reached nothing is forgotten, so that \
+                running it again can still revoke. A token QuickBooks no longer knows is forgotten all the same.
+                """)
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            await CommandEnvironment.runAsync("synclet qbo disconnect", verbose: common.verbose, quiet: common.quiet) { environment in
+                let quickBooks = try environment.settings.quickBooks()
+                let database = Database(settings: try environment.settings.database())
+                let oauth = QuickBooksOAuthClient(settings: quickBooks, http: environment.pipeline.http, log: environment.log)
+                let outcome: QuickBooksConnection.Disconnection
+                do {
+                    outcome = try await QuickBooksConnection(database: database, oauth: oauth, log: environment.log).disconnect()
+                    await oauth.shutdown()
+                } catch {
+                    await oauth.shutdown()
+                    throw error
+                }
+                switch outcome {
+                case .revoked(let realmId):
+                    say("Disconnected from QuickBooks company \(realmId): the authorization is revoked and the tokens are deleted.")
+                case .alreadyRevoked(let realmId):
+                    say("Disconnected from QuickBooks company \(realmId): QuickBooks no longer knew the token (already revoked or expired); the tokens are deleted.")
+                case .notConnected:
+                    say("QuickBooks is not connected: nothing to disconnect.")
+                }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the QuickBooks connection: company, environment, and when its tokens expire.",
+            discussion: """
+                Reads the token-free columns of qbo_tokens only, so a monitoring user may be granted SELECT on \
+                those columns alone. Warns \(QuickBooksConnectionReport.warningDays) days ahead of the refresh \
+                token's expiry (100 days after the last refresh; every push renews it) and of QuickBooks' \
+                5-year limit on an authorization (which refreshing does not extend); either needs \
+                `synclet qbo connect`. Not being connected is reported, not an error (exit code 0).
+
+                The documents part (from qbo_documents) counts the pushed documents by state, the held ones by \
+                reason, lists those not in QuickBooks with QuickBooks' error, and the drift: pushed documents whose \
+                total or VAT in QuickBooks differs from Magento's.
+
+                --json prints {"connection": {"connected", "realm_id", "environment", "connected_at", \
+                "last_refreshed_at", "refresh_count", "access_token_expires_at", "refresh_token_expires_at", \
+                "refresh_token_days_left", "hard_limit_at", "hard_limit_days_left", "warnings": [...]}, \
+                "documents": {"states", "held", "problems", "drift", "last_pushed_at"}}; each key is always there \
+                (null when unknown), times RFC 3339 UTC (last_pushed_at: YYYY-MM-DD HH:MM:SS UTC).
+
+                --verify also proves the connection: it takes an access token as a push does (refreshing it \
+                when due, under the lock every process shares) and reads the company's name; a refused refresh \
+                token ends it with exit code 5.
+
+                Examples:
+                  synclet qbo status
+                  synclet qbo status --json
+                  synclet qbo status --verify
+                """)
+        @Flag(help: "Print JSON for scripts and monitoring.") var json = false
+        @Flag(help: "Also prove the connection: take an access token (refreshed when due, as a push does) and read the company's name.")
+        var verify = false
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            await CommandEnvironment.runAsync("synclet qbo status", verbose: common.verbose, quiet: common.quiet) { environment in
+                // Compared with the stored connection only where QuickBooks is configured: a
+                // monitoring host without QBO_ settings gets no warning about them.
+                let settings = environment.settings
+                let configured = ["QBO_ENVIRONMENT", "QBO_CLIENT_ID"].contains { !(settings.values[$0] ?? "").isEmpty }
+                    ? try settings.quickBooksEnvironment() : nil
+                let database = Database(settings: try settings.database())
+                var verified: Result<String, Error>?
+                if verify {
+                    let oauth = QuickBooksOAuthClient(settings: try settings.quickBooks(), http: environment.pipeline.http, log: environment.log)
+                    do {
+                        verified = .success(try await QuickBooksConnection(database: database, oauth: oauth, log: environment.log).verify())
+                    } catch {
+                        verified = .failure(error)
+                    }
+                    await oauth.shutdown()
+                }
+                let connection = try database.connectWithCurrentSchema()
+                defer { connection.close() }
+                let report = try QuickBooksConnection.report(connection: connection, configured: configured)
+                // The push's part: what is in QuickBooks, held, failed, and the drift.
+                let documents = try PushStatusReport.read(connection: connection)
+                if json {
+                    var combined = try JSONParser.parse(Array(try report.json().utf8)).objectValue ?? JSONObject()
+                    combined.members.append(("documents", documents.json))
+                    print(JSONWriter.string(.object(combined)))
+                    for warning in report.warnings { environment.log.warning(warning) }
+                } else {
+                    print(report.text())
+                    print(documents.text)
+                }
+                switch verified {
+                case .success(let name)?:
+                    let line = "Verified: QuickBooks answered for company \"\(name)\" (realm \(report.realmId ?? "?")) with the stored connection."
+                    // Standard output stays one JSON document with --json.
+                    if json { environment.log.info(line) } else { say(line) }
+                case .failure(let error)?: throw error
+                case nil: break
+                }
+            }
+        }
     }
 }

@@ -3,13 +3,6 @@ import SyncletCommandLine
 import SyncletCore
 
 extension Synclet {
-    // Until the `qbo` group of the QuickBooks connection work is merged, `preview` has this
-    // group of its own; on the merge, `Preview` moves into that group's subcommands and this goes.
-    struct QBO: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "qbo", abstract: "QuickBooks Online: what the stored orders become.", subcommands: [Preview.self, Check.self, Push.self, PushStatus.self])
-    }
-
     struct Preview: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the QuickBooks document(s) an order becomes, with the checks, from the database alone.",

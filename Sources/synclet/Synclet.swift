@@ -14,11 +14,16 @@ struct Synclet: AsyncParsableCommand {
             DB_USER, DB_PASSWORD, INITIAL_SYNC_DATE (UTC, YYYY-MM-DD HH:MM:SS), PAGE_SIZE (50), \
             SYNCLET_STAGING_DIR (./staging), SYNCLET_PIPELINE (pipeline.yaml).
 
+            QuickBooks Online (`synclet qbo`): QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_ENVIRONMENT (production or \
+            sandbox), QBO_REDIRECT_URI, QBO_START_DATE (UTC, YYYY-MM-DD[ HH:MM:SS]), and for tests and the simulator \
+            QBO_API_URL, QBO_TOKEN_URL, QBO_AUTH_URL, QBO_REVOKE_URL.
+
             Typical use:
               synclet init        # create the schema
               synclet test        # check the database and the key
               synclet sync        # run extract -> transform -> load (from cron or a systemd timer)
               synclet status      # what happened
+              synclet qbo connect # connect to QuickBooks Online, once
 
             \(SyncletExitCode.helpText)
             """,

@@ -5,6 +5,11 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public let variable: String
     public let problem: String
 
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
+
     public var description: String { "configuration error: \(variable) \(problem)" }
 }
 
@@ -24,6 +29,76 @@ public struct DatabaseSettings: Sendable {
     public var name: String
     public var user: String
     public var password: String
+}
+
+/// Which QuickBooks Online the app talks to: `QBO_ENVIRONMENT`. The OAuth endpoints are the
+/// same for both; the API host is not, and a sandbox token is refused by production.
+public enum QuickBooksEnvironment: String, Sendable, Codable {
+    case production
+    case sandbox
+
+    /// The API base, without `/v3`.
+    public var apiBaseURL: URL {
+        switch self {
+        case .production: return Self.known("https://quickbooks.api.intuit.com")
+        case .sandbox: return Self.known("https://sandbox-quickbooks.api.intuit.com")
+        }
+    }
+
+    public static let authorizationURL = known("https://appcenter.intuit.com/connect/oauth2")
+    public static let tokenURL = known("https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")
+    public static let revokeURL = known("https://developer.api.intuit.com/v2/oauth2/tokens/revoke")
+
+    private static func known(_ text: String) -> URL {
+        guard let url = URL(string: text) else { preconditionFailure("\(text) is not a URL") }
+        return url
+    }
+}
+
+/// The QuickBooks Online app Synclet connects as, and where its endpoints are.
+/// `clientSecret` is a secret: it is in `Settings.secrets`, so every log line masks it.
+public struct QuickBooksSettings: Sendable, CustomStringConvertible {
+    /// `QBO_CLIENT_ID`: the app's client id (Intuit's developer portal, Keys & credentials).
+    public var clientId: String
+    /// `QBO_CLIENT_SECRET`: never printed, logged, stored in the database or put on a command line.
+    public var clientSecret: String
+    /// `QBO_ENVIRONMENT`: `production` (default) or `sandbox`.
+    public var environment: QuickBooksEnvironment
+    /// `QBO_REDIRECT_URI`: the redirect URI registered for the app; `synclet qbo connect` needs it.
+    public var redirectURI: URL?
+    /// `QBO_START_DATE`: orders created after it (UTC) are pushed; earlier ones were booked before.
+    public var startDate: UTCTime?
+    /// `QBO_API_URL` (the base without `/v3`), else the environment's API host.
+    public var apiBaseURL: URL
+    /// `QBO_TOKEN_URL`, `QBO_AUTH_URL`, `QBO_REVOKE_URL`: Intuit's, unless a simulator stands in.
+    public var tokenURL: URL
+    public var authorizationURL: URL
+    public var revokeURL: URL
+
+    public init(clientId: String, clientSecret: String, environment: QuickBooksEnvironment = .production,
+                redirectURI: URL? = nil, startDate: UTCTime? = nil,
+                apiBaseURL: URL? = nil, tokenURL: URL? = nil, authorizationURL: URL? = nil, revokeURL: URL? = nil) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.environment = environment
+        self.redirectURI = redirectURI
+        self.startDate = startDate
+        self.apiBaseURL = apiBaseURL ?? environment.apiBaseURL
+        self.tokenURL = tokenURL ?? QuickBooksEnvironment.tokenURL
+        self.authorizationURL = authorizationURL ?? QuickBooksEnvironment.authorizationURL
+        self.revokeURL = revokeURL ?? QuickBooksEnvironment.revokeURL
+    }
+
+    /// The redirect URI, or a configuration error saying what to set.
+    public func requiredRedirectURI() throws -> URL {
+        guard let redirectURI else {
+            throw ConfigurationError(variable: "QBO_REDIRECT_URI", problem: "is not set (environment or .env): set it to a redirect URI registered for the app in Intuit's developer portal, e.g. http://localhost:8765/callback")
+        }
+        return redirectURI
+    }
+
+    /// Names the app and its environment, never the secret.
+    public var description: String { "QuickBooks app \(clientId) (\(environment.rawValue), API \(apiBaseURL.absoluteString))" }
 }
 
 /// Reads Synclet's settings from the environment and a `.env` file in the working directory;
@@ -66,7 +141,7 @@ public struct Settings: Sendable {
     }
 
     public var secrets: [String] {
-        ["MAGENTO_ACCESS_KEY", "DB_PASSWORD"].compactMap { values[$0] }.filter { !$0.isEmpty }
+        ["MAGENTO_ACCESS_KEY", "DB_PASSWORD", "QBO_CLIENT_SECRET"].compactMap { values[$0] }.filter { !$0.isEmpty }
     }
 
     public func magento() throws -> MagentoSettings {
@@ -98,6 +173,52 @@ public struct Settings: Sendable {
             password: values["DB_PASSWORD"] ?? "")
     }
 
+    /// The QuickBooks Online app's keys and endpoints (`QBO_*`). Only the commands that talk to
+    /// QuickBooks ask for them, so a sync into MariaDB alone needs none.
+    ///
+    /// ```swift
+    /// let quickBooks = try settings.quickBooks()   // ConfigurationError naming the QBO_ variable
+    /// quickBooks.apiBaseURL                        // https://quickbooks.api.intuit.com
+    /// ```
+    public func quickBooks() throws -> QuickBooksSettings {
+        let environment = try quickBooksEnvironment()
+        var redirectURI: URL?
+        if let text = nonEmpty("QBO_REDIRECT_URI") {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+                  url.host != nil, url.query == nil, url.fragment == nil
+            else {
+                throw ConfigurationError(variable: "QBO_REDIRECT_URI", problem: "must be the http(s) redirect URI registered for the app (no query), such as http://localhost:8765/callback, got \"\(text)\"")
+            }
+            redirectURI = url
+        }
+        var startDate: UTCTime?
+        if let text = nonEmpty("QBO_START_DATE") {
+            guard let date = UTCTime(parsing: text) ?? UTCTime(parsing: text + " 00:00:00") else {
+                throw ConfigurationError(variable: "QBO_START_DATE", problem: "must be a UTC date as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, got \"\(text)\"")
+            }
+            startDate = date
+        }
+        return QuickBooksSettings(
+            clientId: try required("QBO_CLIENT_ID"),
+            clientSecret: try required("QBO_CLIENT_SECRET"),
+            environment: environment,
+            redirectURI: redirectURI,
+            startDate: startDate,
+            apiBaseURL: try url("QBO_API_URL", default: environment.apiBaseURL),
+            tokenURL: try url("QBO_TOKEN_URL", default: QuickBooksEnvironment.tokenURL),
+            authorizationURL: try url("QBO_AUTH_URL", default: QuickBooksEnvironment.authorizationURL),
+            revokeURL: try url("QBO_REVOKE_URL", default: QuickBooksEnvironment.revokeURL))
+    }
+
+    /// `QBO_ENVIRONMENT` alone (`production` when unset), for commands that need no keys.
+    public func quickBooksEnvironment() throws -> QuickBooksEnvironment {
+        guard let text = nonEmpty("QBO_ENVIRONMENT")?.lowercased() else { return .production }
+        guard let environment = QuickBooksEnvironment(rawValue: text) else {
+            throw ConfigurationError(variable: "QBO_ENVIRONMENT", problem: "must be production or sandbox, got \"\(text)\"")
+        }
+        return environment
+    }
+
     /// `SYNCLET_STAGING_DIR`, default `./staging`.
     public var stagingDirectory: String {
         values["SYNCLET_STAGING_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "staging"
@@ -108,6 +229,22 @@ public struct Settings: Sendable {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ConfigurationError(variable: name, problem: "is empty") }
         return trimmed
+    }
+
+    /// The trimmed value, or nil when unset or empty.
+    private func nonEmpty(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// An http(s) URL with a host, or `defaultValue` when unset. A trailing `/` is dropped.
+    private func url(_ name: String, default defaultValue: URL) throws -> URL {
+        guard var text = nonEmpty(name) else { return defaultValue }
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host != nil else {
+            throw ConfigurationError(variable: name, problem: "must be an http(s) URL, got \"\(text)\"")
+        }
+        return url
     }
 
     private func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {

@@ -366,7 +366,27 @@ public struct SchemaMigrator {
             // Orders loaded before version 3 get these columns from their raw_json at `synclet init`
             // (`RawJSONRefill`), by the same normalizer a sync uses.
         ]),
-        // Version 4 is the QuickBooks connection's (`qbo_tokens`); the push's table does not depend on it.
+        Migration(version: 4, description: "QuickBooks Online connection: qbo_tokens", statements: [
+            // One row: the connected company. Every sync process on any host reads and refreshes
+            // the same tokens, under the MariaDB lock `synclet.qbo_tokens`. Tokens are secrets:
+            // no other table, no staged file and no log line holds them. Token columns compare
+            // byte for byte (utf8mb4_bin): a compare-and-set must not match another token by case.
+            """
+            CREATE TABLE IF NOT EXISTS qbo_tokens (
+              id TINYINT NOT NULL PRIMARY KEY COMMENT 'always 1: Synclet connects one QuickBooks company',
+              realm_id VARCHAR(64) NOT NULL COMMENT 'the QuickBooks company id (realmId)',
+              environment VARCHAR(16) NOT NULL COMMENT 'production or sandbox',
+              refresh_token VARCHAR(2048) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL COMMENT 'SECRET: the newest refresh token',
+              refresh_token_expires_at DATETIME NOT NULL COMMENT 'UTC: 100 days after the last refresh (rolling)',
+              refresh_token_hard_expires_at DATETIME NULL COMMENT 'UTC: 5 years after the authorization, which refreshing does not extend; NULL when QuickBooks did not say',
+              access_token TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL COMMENT 'SECRET: the bearer token',
+              access_token_expires_at DATETIME NULL COMMENT 'UTC',
+              connected_at DATETIME NOT NULL COMMENT 'UTC: when synclet qbo connect authorized or imported',
+              last_refreshed_at DATETIME NULL COMMENT 'UTC',
+              refresh_count BIGINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'refreshes since connected'
+            ) \(tableOptions)
+            """,
+        ]),
         Migration(version: 5, description: "QuickBooks push state: qbo_documents", statements: [
             """
             CREATE TABLE IF NOT EXISTS qbo_documents (

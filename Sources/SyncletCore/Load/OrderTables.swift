@@ -14,6 +14,8 @@ public enum TableName: String, CaseIterable, Sendable {
     case syncHistory = "sync_history"
     case syncState = "sync_state"
     case storeConfiguration = "store_configuration"
+    /// The QuickBooks connection's tokens: never emptied by `synclet clear`.
+    case qboTokens = "qbo_tokens"
     /// What was pushed to QuickBooks; `synclet clear` keeps it, since QuickBooks keeps the documents.
     case qboDocuments = "qbo_documents"
 

@@ -84,6 +84,6 @@ extension SyncRunner {
         }
         throw SyncFailure(exitCode: SyncletExitCode(rawValue: code) ?? .failed,
                           message: "the orders were loaded, but the push to QuickBooks failed (\(reason)); "
-                              + "the next `synclet sync` (or `synclet qbo push`) pushes what is missing, `synclet qbo documents` shows why")
+                              + "the next `synclet sync` (or `synclet qbo push`) pushes what is missing, `synclet qbo status` shows why")
     }
 }
