@@ -269,11 +269,11 @@ extension Synclet.QBO {
                 if json {
                     var combined = try JSONParser.parse(Array(try report.json().utf8)).objectValue ?? JSONObject()
                     combined.members.append(("documents", documents.json))
-                    print(JSONWriter.string(.object(combined)))
+                    say(JSONWriter.string(.object(combined)))
                     for warning in report.warnings { environment.log.warning(warning) }
                 } else {
-                    print(report.text())
-                    print(documents.text)
+                    say(report.text())
+                    say(documents.text)
                 }
                 switch verified {
                 case .success(let name)?:

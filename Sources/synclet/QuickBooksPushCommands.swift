@@ -149,17 +149,16 @@ struct QuickBooksSession {
         options.readTimeoutSeconds = pipeline.http.readTimeoutSeconds
         options.requestTimeoutSeconds = pipeline.http.requestTimeoutSeconds
         options.backoff = pipeline.http.backoff
-        let oauth = QuickBooksOAuthClient(settings: settings, http: pipeline.http, log: environment.log)
-        let client = QuickBooksClient(options: options, access: QuickBooksConnection(database: database, oauth: oauth, log: environment.log),
-                                      log: environment.log)
+        let access = try QuickBooksConnection.configured(settings: environment.settings, http: pipeline.http, log: environment.log)
+        let client = QuickBooksClient(options: options, access: access, log: environment.log)
         do {
             let result = try await body(client)
             await client.shutdown()
-            await oauth.shutdown()
+            await access.shutdown()
             return result
         } catch {
             await client.shutdown()
-            await oauth.shutdown()
+            await access.shutdown()
             throw error
         }
     }

@@ -39,6 +39,24 @@ public actor QuickBooksConnection: QuickBooksAccessProvider {
         self.clock = clock
     }
 
+    /// The connection a command uses: the `QBO_` settings and the database from `settings`, the
+    /// HTTP timeouts and retries from `pipeline.yaml`. Throws `ConfigurationError` naming a
+    /// missing variable. Call `shutdown()` when done.
+    ///
+    /// ```swift
+    /// let connection = try QuickBooksConnection.configured(settings: environment.settings, http: environment.pipeline.http, log: environment.log)
+    /// defer { Task { await connection.shutdown() } }   // or await it on every path
+    /// ```
+    public static func configured(settings: Settings, http: PipelineConfiguration.HTTP, log: Log) throws -> QuickBooksConnection {
+        QuickBooksConnection(database: Database(settings: try settings.database()),
+                             oauth: QuickBooksOAuthClient(settings: try settings.quickBooks(), http: http, log: log), log: log)
+    }
+
+    /// Closes the OAuth client's connections.
+    public nonisolated func shutdown() async {
+        await oauth.shutdown()
+    }
+
     // MARK: - QuickBooksAccessProvider
 
     public func accessToken() async throws -> QuickBooksAccess {
