@@ -8,11 +8,11 @@ import XCTest
 /// once, with Magento's total and VAT to the penny, whatever the network or the operator did.
 final class QuickBooksPushTests: XCTestCase {
     private var harness: Harness!
-    private var quickBooks: QuickBooksSimulator!
+    private var quickBooks: QuickBooksSimulatorProcess!
 
     override func setUpWithError() throws {
         harness = try Harness(pipeline: Harness.quickBooksPipeline)
-        quickBooks = try QuickBooksSimulator(workDirectory: harness.workDirectory)
+        quickBooks = try QuickBooksSimulatorProcess(workDirectory: harness.workDirectory)
     }
 
     override func tearDown() {
@@ -84,7 +84,7 @@ final class QuickBooksPushTests: XCTestCase {
         // Every access token expires at once, a batch gets a 401, one is throttled, one fails with a
         // 500, and one is applied and then answered with a dropped connection; the refresh token
         // rotates on every refresh.
-        try quickBooks.control("POST", "tokens/expire-access")
+        try quickBooks.control("POST", "/__control/tokens/expire-access")
         try quickBooks.addFaults(#"""
             [{"kind": "http401", "times": 1, "path": "/batch"},
              {"kind": "http429", "times": 2, "path": "/batch"},
@@ -101,13 +101,13 @@ final class QuickBooksPushTests: XCTestCase {
     func testAPushKilledHalfWayIsFinishedByTheNextWithoutDuplicates() throws {
         try syncedAndConnected(orders: 300, seed: 5)
         // Slow answers, so that the kill lands while batches are in flight.
-        try quickBooks.control("POST", "latency?ms=400")
+        try quickBooks.control("POST", "/__control/latency?ms=400")
         let push = try harness.start("synclet", ["qbo", "push"], environment: quickBooks.environment)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, (try quickBooks.totalCreates()) < 30 { Thread.sleep(forTimeInterval: 0.1) }
         kill(push.processIdentifier, SIGKILL)
         _ = try harness.finish(push)
-        try quickBooks.control("POST", "latency?ms=0")
+        try quickBooks.control("POST", "/__control/latency?ms=0")
         XCTAssertGreaterThan(try quickBooks.totalCreates(), 0, "the kill should land after some documents were created")
 
         try harness.qbo(quickBooks, ["push"])
