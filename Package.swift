@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "transform", targets: ["transform"]),
         .executable(name: "load", targets: ["load"]),
         .executable(name: "onesaas-sim", targets: ["onesaas-sim"]),
+        .executable(name: "qbo-sim", targets: ["qbo-sim"]),
         .library(name: "SyncletCore", targets: ["SyncletCore"]),
     ],
     dependencies: [
@@ -55,6 +56,16 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The fake QuickBooks Online company (OAuth, the v3 API, UK VAT, faults) for the push's tests,
+        // `make demo` and `make bench`. Like OneSaasSimulator it shares no code with SyncletCore.
+        .target(
+            name: "QuickBooksSimulator",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The options and help every Synclet executable shares.
         .target(name: "SyncletCommandLine", dependencies: ["SyncletCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "extract", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -63,8 +74,10 @@ let package = Package(
         .executableTarget(name: "synclet", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "synclet-bench", dependencies: ["SyncletCore", "MariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "qbo-sim", dependencies: ["QuickBooksSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB"]),
         .testTarget(name: "OneSaasSimulatorTests", dependencies: ["OneSaasSimulator"]),
+        .testTarget(name: "QuickBooksSimulatorTests", dependencies: ["QuickBooksSimulator"]),
         .testTarget(name: "SyncletCoreTests", dependencies: ["SyncletCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncletCore", "MariaDB"]),
         // Rebuilds simulated stores as QuickBooks documents: the simulator's generator drives the document builder.
