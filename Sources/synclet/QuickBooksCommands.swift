@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MariaDB
 import SyncletCommandLine
 import SyncletCore
 
@@ -264,16 +265,22 @@ extension Synclet.QBO {
                 let connection = try database.connectWithCurrentSchema()
                 defer { connection.close() }
                 let report = try QuickBooksConnection.report(connection: connection, configured: configured)
-                // The push's part: what is in QuickBooks, held, failed, and the drift.
-                let documents = try PushStatusReport.read(connection: connection)
+                // The push's part: what is in QuickBooks, held, failed, and the drift. A monitoring
+                // user granted the connection's columns alone still gets the connection.
+                let documents: PushStatusReport?
+                do {
+                    documents = try PushStatusReport.read(connection: connection)
+                } catch let error as MariaDBError where error.code == 1142 {
+                    documents = nil
+                }
                 if json {
                     var combined = try JSONParser.parse(Array(try report.json().utf8)).objectValue ?? JSONObject()
-                    combined.members.append(("documents", documents.json))
+                    combined.members.append(("documents", documents?.json ?? .null))
                     say(JSONWriter.string(.object(combined)))
                     for warning in report.warnings { environment.log.warning(warning) }
                 } else {
                     say(report.text())
-                    say(documents.text)
+                    say(documents?.text ?? "Documents: this database user may not read qbo_documents (GRANT SELECT ON <database>.qbo_documents to see them)")
                 }
                 switch verified {
                 case .success(let name)?:
