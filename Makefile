@@ -32,7 +32,7 @@ QBO_DEMO_ENV = export QBO_CLIENT_ID=sim-client-id QBO_CLIENT_SECRET=sim-client-s
 	QBO_API_URL=http://127.0.0.1:$(QBO_PORT) QBO_TOKEN_URL=http://127.0.0.1:$(QBO_PORT)/oauth2/v1/tokens/bearer \
 	QBO_AUTH_URL=http://127.0.0.1:$(QBO_PORT)/connect/oauth2 QBO_REVOKE_URL=http://127.0.0.1:$(QBO_PORT)/v2/oauth2/tokens/revoke
 
-.PHONY: help deps build test demo demo-stop sync extract transform load replay install release release-check rpm sysroot bench db-start db-stop sim-start sim-stop clean
+.PHONY: help deps build test demo demo-stop sync extract transform load replay install release release-check rpm sysroot bench bench-push db-start db-stop sim-start sim-stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ rpm: ## Build the RPM (checked release binaries, units, man page, completions) i
 
 bench: deps ## Benchmark every stage against the simulator, release build (N=5000 orders; make bench N=100000)
 	@N=$(or $(N),5000) scripts/bench.sh
+
+bench-push: build ## Time synclet qbo push of a simulated store into qbo-sim at QuickBooks' limits, beside the floor (ORDERS=1200)
+	@BIN=$(BIN) ORDERS=$(or $(ORDERS),1200) scripts/bench-push.sh
 
 db-start: ## Start the private MariaDB in $(MARIADB_DIR)
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)

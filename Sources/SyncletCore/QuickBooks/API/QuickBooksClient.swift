@@ -239,9 +239,14 @@ public final class QuickBooksClient: Sendable {
             }
             let answer: Answer
             do {
-                try await pacer.acquire(isBatch: isBatch)
-                defer { Task { await pacer.release() } }
-                answer = try await execute(request)
+                let ticket = try await pacer.acquire(isBatch: isBatch)
+                do {
+                    answer = try await execute(request)
+                    await pacer.release(ticket)
+                } catch {
+                    await pacer.release(ticket)
+                    throw error
+                }
             } catch let error where error is CancellationError {
                 throw error
             } catch {

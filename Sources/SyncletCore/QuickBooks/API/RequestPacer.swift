@@ -7,8 +7,8 @@ import Foundation
 ///
 /// ```swift
 /// let pacer = RequestPacer(limits: .init())
-/// try await pacer.acquire(isBatch: true)
-/// defer { Task { await pacer.release() } }
+/// let ticket = try await pacer.acquire(isBatch: true)
+/// defer { Task { await pacer.release(ticket) } }
 /// ```
 public actor RequestPacer {
     public struct Limits: Equatable, Sendable {
@@ -22,9 +22,12 @@ public actor RequestPacer {
     }
 
     public let limits: Limits
-    private var requestTimes: [Double] = []
-    private var batchTimes: [Double] = []
+    /// When each request of the window was counted: at its sending, then again at its answer, because
+    /// QuickBooks counts a request when it arrives, which lies between the two.
+    private var requestTimes: [Int: Double] = [:]
+    private var batchTimes: [Int: Double] = [:]
     private var running = 0
+    private var nextTicket = 0
 
     public init(limits: Limits) {
         self.limits = limits
@@ -32,31 +35,38 @@ public actor RequestPacer {
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    /// Waits until a request (a batch request when `isBatch`) may be sent, and counts it.
-    public func acquire(isBatch: Bool) async throws {
+    /// Waits until a request (a batch request when `isBatch`) may be sent, and counts it. Give the
+    /// ticket back to `release` when the answer is complete.
+    public func acquire(isBatch: Bool) async throws -> Int {
         while true {
             let now = Self.now()
-            requestTimes.removeAll { now - $0 >= limits.windowSeconds }
-            batchTimes.removeAll { now - $0 >= limits.windowSeconds }
+            requestTimes = requestTimes.filter { now - $0.value < limits.windowSeconds }
+            batchTimes = batchTimes.filter { now - $0.value < limits.windowSeconds }
             var wait = 0.0
-            if requestTimes.count >= limits.requestsPerMinute, let oldest = requestTimes.first {
+            if requestTimes.count >= limits.requestsPerMinute, let oldest = requestTimes.values.min() {
                 wait = max(wait, oldest + limits.windowSeconds - now)
             }
-            if isBatch, batchTimes.count >= limits.batchesPerMinute, let oldest = batchTimes.first {
+            if isBatch, batchTimes.count >= limits.batchesPerMinute, let oldest = batchTimes.values.min() {
                 wait = max(wait, oldest + limits.windowSeconds - now)
             }
             if running >= limits.inFlight { wait = max(wait, 0.01) }
             if wait <= 0 {
                 running += 1
-                requestTimes.append(now)
-                if isBatch { batchTimes.append(now) }
-                return
+                nextTicket += 1
+                requestTimes[nextTicket] = now
+                if isBatch { batchTimes[nextTicket] = now }
+                return nextTicket
             }
-            try await Task.sleep(nanoseconds: Backoff.nanoseconds(min(wait, 1)))
+            try await Task.sleep(nanoseconds: Backoff.nanoseconds(min(wait, 1) + 0.001))
         }
     }
 
-    public func release() {
+    /// The request's answer is complete (or it failed): it no longer counts as in flight, and its
+    /// place in the minute is counted from now.
+    public func release(_ ticket: Int) {
         running = max(running - 1, 0)
+        let now = Self.now()
+        if requestTimes[ticket] != nil { requestTimes[ticket] = now }
+        if batchTimes[ticket] != nil { batchTimes[ticket] = now }
     }
 }

@@ -365,28 +365,26 @@ public struct MappingCheck {
             ]))
         }
         var ids: [String: String] = [:]
-        var retry: [CustomerNeed] = []
-        for start in stride(from: 0, to: needs.count, by: QuickBooksClient.maximumBatchItems) {
-            let chunk = Array(needs[start..<min(start + QuickBooksClient.maximumBatchItems, needs.count)])
-            let items = chunk.enumerated().map { QuickBooksClient.BatchItem(bId: "c\($0.offset)", operation: .create(entity: "Customer", body: body($0.element, withEmailInName: false))) }
-            let answers = try await client.batch(items, requestId: nil)
-            for (index, need) in chunk.enumerated() {
-                switch answers["c\(index)"] {
-                case .entity(let value)?: if let id = Self.id(value) { ids[need.email] = id }
-                case .fault(let fault)? where fault.isDuplicateName: retry.append(need)
-                case .fault(let fault)?: log.warning("creating the customer for \(need.email) failed: \(fault)")
-                default: log.warning("creating the customer for \(need.email): no answer; the next push looks for it again")
+        var pending = needs
+        // First with the customer's name; those whose name another customer has, again with the address in it.
+        for withEmailInName in [false, true] where !pending.isEmpty {
+            var taken: [CustomerNeed] = []
+            for start in stride(from: 0, to: pending.count, by: QuickBooksClient.maximumBatchItems) {
+                let chunk = Array(pending[start..<min(start + QuickBooksClient.maximumBatchItems, pending.count)])
+                let items = chunk.enumerated().map {
+                    QuickBooksClient.BatchItem(bId: "c\($0.offset)", operation: .create(entity: "Customer", body: body($0.element, withEmailInName: withEmailInName)))
+                }
+                let answers = try await client.batch(items, requestId: nil)
+                for (index, need) in chunk.enumerated() {
+                    switch answers["c\(index)"] {
+                    case .entity(let value)?: if let id = Self.id(value) { ids[need.email] = id }
+                    case .fault(let fault)? where fault.isDuplicateName && !withEmailInName: taken.append(need)
+                    case .fault(let fault)?: log.warning("creating the customer for \(need.email) failed: \(fault)")
+                    default: log.warning("creating the customer for \(need.email): no answer; the next push looks for it again")
+                    }
                 }
             }
-        }
-        for need in retry {
-            do {
-                let value = try await client.create(entity: "Customer", body: body(need, withEmailInName: true),
-                                                    requestId: UUID().uuidString, what: "creating the customer for \(need.email)")
-                if let id = Self.id(value) { ids[need.email] = id }
-            } catch {
-                log.warning("creating the customer for \(need.email) failed: \(error)")
-            }
+            pending = taken
         }
         return ids
     }
