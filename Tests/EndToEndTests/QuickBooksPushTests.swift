@@ -184,3 +184,34 @@ final class QuickBooksPushTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("conflict: DocNumber \(number) is taken"), status.output)
     }
 }
+
+/// The push as the last stage of `synclet sync`.
+final class QuickBooksPushStageTests: XCTestCase {
+    func testASyncPushesWhenQuickBooksIsConfiguredAndSkipsThePushOtherwise() throws {
+        let harness = try Harness(pipeline: Harness.quickBooksPipeline)
+        let quickBooks = try QuickBooksSimulatorProcess(workDirectory: harness.workDirectory)
+        defer {
+            quickBooks.stop()
+            harness.tearDown()
+        }
+        try harness.startSimulator(["--orders", "60", "--seed", "8"])
+        let plain = try harness.synclet("sync")
+        XCTAssertTrue(plain.stderr.contains("QuickBooks is not configured (QBO_CLIENT_ID is not set): the push stage is skipped"), plain.output)
+        XCTAssertEqual(try harness.count("SELECT COUNT(*) FROM qbo_documents"), 0)
+
+        try harness.connect(quickBooks)
+        try harness.qbo(quickBooks, ["check", "--create-missing"])
+        try harness.control("POST", "/_sim/mutate?create=5")
+        let pushing = try harness.run("synclet", ["sync"], environment: quickBooks.environment)
+        XCTAssertEqual(pushing.exitCode, 0, pushing.output)
+        XCTAssertTrue(pushing.stdout.contains("Pushed to QuickBooks:"), pushing.output)
+        try harness.assertQuickBooksEqualsMagento(quickBooks)
+
+        // A push that fails (new orders, and no connection) fails the sync with its exit code, after the run has loaded.
+        try harness.qbo(quickBooks, ["disconnect"])
+        try harness.control("POST", "/_sim/mutate?create=5")
+        let refused = try harness.run("synclet", ["sync"], environment: quickBooks.environment)
+        XCTAssertEqual(refused.exitCode, 5, refused.output)
+        XCTAssertTrue(refused.stderr.contains("the orders were loaded, but the push to QuickBooks failed"), refused.output)
+    }
+}

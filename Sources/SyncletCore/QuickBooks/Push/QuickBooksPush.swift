@@ -206,6 +206,11 @@ public struct QuickBooksPush {
             case .pending: return row.attempts > 0 ? .lookUp : .create
             case .conflict: return .lookUp
             case .pushed:
+                if let entity = row.entity, let now = candidate.document?.entity, entity != now {
+                    // invoice-unless-paid: the invoice of an order paid since stays; its payment is QuickBooks' to record.
+                    report.warnings.append("\(entity) \(row.docNumber ?? "") is in QuickBooks; \(candidate.key.number) would now be a \(now), so it is left as it is (record its payment in QuickBooks)")
+                    return .none
+                }
                 guard row.contentHash == candidate.contentHash && row.reason == nil else { return .update }
                 report.unchanged += 1
                 return .none
