@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Yams
 
 /// `synclet sync`'s last stage: `synclet qbo push`, when QuickBooks is configured (`QBO_CLIENT_ID`
@@ -67,7 +70,7 @@ extension SyncRunner {
         for attempt in 1...(push.retries + 1) {
             log.info("pushing to QuickBooks: \(push.executable) \(push.arguments.joined(separator: " "))")
             let process = try StageProcess.start(executable, arguments: push.arguments, environment: environment, lock: lock)
-            switch process.wait(timeout: TimeInterval(push.timeoutSeconds)) {
+            switch Self.waitForPush(pid: process.pid, timeout: TimeInterval(push.timeoutSeconds)) {
             case .exited(0): return
             case .exited(let exitCode):
                 code = exitCode
@@ -85,5 +88,44 @@ extension SyncRunner {
         throw SyncFailure(exitCode: SyncletExitCode(rawValue: code) ?? .failed,
                           message: "the orders were loaded, but the push to QuickBooks failed (\(reason)); "
                               + "the next `synclet sync` (or `synclet qbo push`) pushes what is missing, `synclet qbo status` shows why")
+    }
+
+    enum PushExit: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case timedOut
+        case stopped(Int32)
+    }
+
+    /// Waits for the push on the runner's own thread; past `timeout`, or when the runner is asked to
+    /// stop, it gets SIGTERM, and SIGKILL ten seconds later. The push needs no more: whatever it
+    /// leaves half done, the next push looks up before it writes again.
+    static func waitForPush(pid: pid_t, timeout: TimeInterval) -> PushExit {
+        let deadline = Date().addingTimeInterval(timeout)
+        var terminatedAt: Date?
+        var stoppedBy: Int32?
+        while true {
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                if let stoppedBy { return .stopped(stoppedBy) }
+                if terminatedAt != nil { return .timedOut }
+                let signal = status & 0x7F
+                return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+            }
+            if result < 0 && errno != EINTR { return .exited(SyncletExitCode.failed.rawValue) }
+            let now = Date()
+            if terminatedAt == nil, let signal = StopSignals.received {
+                stoppedBy = signal
+                kill(pid, SIGTERM)
+                terminatedAt = now
+            } else if terminatedAt == nil, now >= deadline {
+                kill(pid, SIGTERM)
+                terminatedAt = now
+            } else if let terminatedAt, now.timeIntervalSince(terminatedAt) > 10 {
+                kill(pid, SIGKILL)
+            }
+            usleep(50_000)
+        }
     }
 }
