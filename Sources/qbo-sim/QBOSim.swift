@@ -9,25 +9,29 @@ struct QBOSim: ParsableCommand {
         commandName: "qbo-sim",
         abstract: "A local QuickBooks Online company (UK VAT) with OAuth 2.0, the v3 accounting API, throttling and faults.",
         discussion: """
-            Serves on one port:
-              GET  /connect/oauth2?client_id=..&response_type=code&scope=com.intuit.quickbooks.accounting&redirect_uri=..&state=..
-                   approves at once: 302 to redirect_uri?code=..&state=..&realmId=..
-              POST /oauth2/v1/tokens/bearer      authorization_code and refresh_token grants (Basic client auth)
-              POST /v2/oauth2/tokens/revoke      {"token": "..."}
-              /v3/company/<realm>/<entity>[/<id>], /query, /batch, /companyinfo/<realm>   (Bearer access token)
+            Serves on one port (the README's qbo-sim section says more):
+              GET  /connect/oauth2            approves at once: 302 to
+                   redirect_uri?code=..&state=..&realmId=..
+              POST /oauth2/v1/tokens/bearer   authorization_code, refresh_token
+              POST /v2/oauth2/tokens/revoke   {"token": "..."}
+              /v3/company/<realm>/...         the API (Bearer access token)
             and a control API for tests under /__control/ (no token):
-              GET  documents[?entity=SalesReceipt|all]   documents/<Entity>/<Id>   creates   stats
-              POST faults  [{"kind":"apply-then-drop","times":1,"path":"/salesreceipt","method":"POST"}]  (GET lists, DELETE clears)
-              POST tokens/expire-access   tokens/grant   tokens/policy?rotate=true&grace_seconds=0&access_lifetime_seconds=5
-              POST limits?requests_per_minute=..&max_in_flight=..&batch_requests_per_minute=..&max_batch_items=..
-              POST latency?ms=N   clock?offset_seconds=N   reset[?tokens=true]   shutdown
-            Fault kinds: http500, http503, http401, http429, drop (no answer, nothing applied), \
-            apply-then-drop (applied, then no answer), slow (applied, answered after ms).
+              GET  documents[?entity=..]  documents/<Entity>/<Id>  creates  stats
+              POST faults   [{"kind":"apply-then-drop","path":"/batch","times":1}]
+                   (GET lists them, DELETE clears them)
+              POST tokens/expire-access   tokens/grant
+              POST tokens/policy?rotate=true&grace_seconds=0
+              POST limits?requests_per_minute=N&max_in_flight=N
+                   &batch_requests_per_minute=N&max_batch_items=N
+              POST latency?ms=N  clock?offset_seconds=N  reset  shutdown
+            Fault kinds: http500, http503, http401, http401-upper, http429,
+            http429-xml, drop (no answer, nothing applied), apply-then-drop
+            (applied, then no answer), slow (applied, answered after ms).
 
             Examples:
               qbo-sim --port 8932 --port-file .local/demo/qbo.port
-              qbo-sim --port 0 --requests-per-minute 100000 --batch-requests-per-minute 100000
-              qbo-sim --access-token-lifetime 5 --refresh-token-grace 0 --fault apply-then-drop:path=/batch
+              qbo-sim --requests-per-minute 100000 --batch-requests-per-minute 1000
+              qbo-sim --refresh-token-grace 0 --fault apply-then-drop:path=/batch
             """
     )
 
@@ -84,6 +88,9 @@ struct QBOSim: ParsableCommand {
 
     @Option(help: "Items a batch may hold.")
     var maxBatchItems = 30
+
+    @Option(help: "Answer a batch's items in reverse order (true), to catch clients that match answers by position instead of bId, or as sent (false).")
+    var reverseBatchAnswers = true
 
     @Option(help: "Delay added to every API answer, in milliseconds.")
     var latencyMs = 0
@@ -154,6 +161,7 @@ struct QBOSim: ParsableCommand {
         configuration.limits.batchRequestsPerMinute = batchRequestsPerMinute
         configuration.limits.maxBatchItems = maxBatchItems
         configuration.latencyMilliseconds = latencyMs
+        configuration.reverseBatchAnswers = reverseBatchAnswers
         configuration.faults = fault.compactMap(Fault.init(specification:))
         if verbose {
             configuration.requestLog = { line in

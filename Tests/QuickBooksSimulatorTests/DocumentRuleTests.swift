@@ -135,4 +135,48 @@ final class DocumentRuleTests: SimulatorTestCase {
         let rate = try XCTUnwrap(JSON.parse(api("GET", "taxrate/10").body)["TaxRate"])
         XCTAssertEqual(decimal(rate["RateValue"]), 20)
     }
+
+    func testAFullUpdateClearsWhatItOmits() throws {
+        let receipt = try create("SalesReceipt", salesReceipt(docNumber: "100000600", amounts: ["10"], extra: #", "PrivateNote": "first""#))
+        let id = try XCTUnwrap(receipt["Id"]?.string)
+        let full = salesReceipt(docNumber: "100000600", amounts: ["10"], extra: #", "Id": "\#(id)", "SyncToken": "0""#)
+        let updated = try XCTUnwrap(JSON.parse(api("POST", "salesreceipt", body: full).body)["SalesReceipt"])
+        XCTAssertNil(updated["PrivateNote"])
+        XCTAssertEqual(updated["SyncToken"]?.string, "1")
+    }
+
+    func testAnInactiveItemCannotBeSoldAnyMore() throws {
+        let item = try create("Item", #"{"Name": "Old Mug", "IncomeAccountRef": {"value": "1"}}"#)
+        let id = try XCTUnwrap(item["Id"]?.string)
+        XCTAssertEqual(try api("POST", "item", body: #"{"Id": "\#(id)", "SyncToken": "0", "sparse": true, "Active": false}"#).status, 200)
+        let line = #"{"Amount": 5, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "\#(id)"}, "TaxCodeRef": {"value": "2"}}}"#
+        XCTAssertEqual(try faultCode(api("POST", "salesreceipt", body: #"{"DocNumber": "100000700", "Line": [\#(line)]}"#)), "610")
+    }
+
+    func testAnotherCompanysPathIsRefusedWith403() throws {
+        let response = try http.send("GET", "/v3/company/123/companyinfo/123", headers: [("Authorization", "Bearer \(accessToken)"), ("Accept", "application/json")])
+        XCTAssertEqual(response.status, 403)
+        XCTAssertEqual(try faultCode(response), "3100")
+    }
+
+    func testConcurrentCreatesOfOneDocNumberMakeExactlyOneDocument() throws {
+        _ = try control("POST", "limits?max_in_flight=100")
+        let statuses = Locked([Int]())
+        let group = DispatchGroup()
+        let body = salesReceipt(docNumber: "100000800", amounts: ["10"])
+        for _ in 0..<8 {
+            group.enter()
+            let (client, token, realm) = (http, accessToken, realm)
+            DispatchQueue.global().async {
+                let response = try? client.send("POST", "/v3/company/\(realm)/salesreceipt", headers: [
+                    ("Authorization", "Bearer \(token)"), ("Accept", "application/json"), ("Content-Type", "application/json"),
+                ], body: body)
+                statuses.withLock { $0.append(response?.status ?? 0) }
+                group.leave()
+            }
+        }
+        group.wait()
+        XCTAssertEqual(statuses.withLock { $0 }.sorted(), [200] + Array(repeating: 400, count: 7))
+        XCTAssertEqual(try control("GET", "creates").value(at: "by_doc_number.100000800"), .number("1"))
+    }
 }

@@ -36,7 +36,7 @@ final class OAuthTests: SimulatorTestCase {
     }
 
     func testEveryRefreshRotatesTheRefreshTokenAndTheOldOneWorksOnlyWithinTheGrace() throws {
-        try startServer { $0.tokens.supersededRefreshTokenGraceSeconds = 2 }
+        try startServer { $0.tokens.supersededRefreshTokenGraceSeconds = 120 }
         try connect()
         let first = refreshToken
         let refreshed = try tokenRequest("grant_type=refresh_token&refresh_token=\(first)")
@@ -45,7 +45,7 @@ final class OAuthTests: SimulatorTestCase {
         XCTAssertNotEqual(second, first, "a new refresh token on every refresh")
 
         XCTAssertEqual(try tokenRequest("grant_type=refresh_token&refresh_token=\(first)").status, 200, "within the grace")
-        Thread.sleep(forTimeInterval: 2.2)
+        _ = try control("POST", "clock?offset_seconds=121")
         let stale = try tokenRequest("grant_type=refresh_token&refresh_token=\(first)")
         XCTAssertEqual(stale.status, 400)
         XCTAssertEqual(try JSON.parse(stale.body)["error"]?.string, "invalid_grant")
@@ -103,10 +103,10 @@ final class OAuthTests: SimulatorTestCase {
     }
 
     func testAnExpiredAccessTokenGets401InTheLowerCaseFaultEnvelope() throws {
-        try startServer { $0.tokens.accessTokenLifetimeSeconds = 1 }
+        try startServer { $0.tokens.accessTokenLifetimeSeconds = 60 }
         try connect()
         XCTAssertEqual(try api("GET", "companyinfo/\(realm)").status, 200)
-        Thread.sleep(forTimeInterval: 1.1)
+        _ = try control("POST", "clock?offset_seconds=61")
         let response = try api("GET", "companyinfo/\(realm)")
         XCTAssertEqual(response.status, 401)
         let error = try XCTUnwrap(JSON.parse(response.body).value(at: "fault.error")?.array?.first)
@@ -139,5 +139,17 @@ final class OAuthTests: SimulatorTestCase {
         XCTAssertEqual(grant["realmId"]?.string, realm)
         let token = try XCTUnwrap(grant["refresh_token"]?.string)
         XCTAssertEqual(try tokenRequest("grant_type=refresh_token&refresh_token=\(token)").status, 200)
+    }
+
+    func testARefreshWhoseAnswerIsLostCanBeRetriedWithTheOldTokenWithinTheGrace() throws {
+        try startServer { $0.tokens.supersededRefreshTokenGraceSeconds = 60 }
+        try connect()
+        let dropped = try http.send("POST", "/__control/faults", body: #"{"kind": "apply-then-drop", "path": "/oauth2/v1/tokens/bearer"}"#)
+        XCTAssertEqual(dropped.status, 200)
+        XCTAssertFalse(try tokenRequest("grant_type=refresh_token&refresh_token=\(refreshToken)").answered)
+        let retried = try tokenRequest("grant_type=refresh_token&refresh_token=\(refreshToken)")
+        XCTAssertEqual(retried.status, 200, "the rotated token was never seen, the old one still works")
+        XCTAssertNotEqual(try JSON.parse(retried.body)["refresh_token"]?.string, refreshToken)
+        XCTAssertEqual(try control("GET", "stats").value(at: "requests.refresh"), .number("2"))
     }
 }

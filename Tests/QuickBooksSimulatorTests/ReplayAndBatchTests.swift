@@ -41,6 +41,7 @@ final class ReplayAndBatchTests: SimulatorTestCase {
         let response = try api("POST", "batch?requestid=batch-1", body: batch)
         XCTAssertEqual(response.status, 200, response.text)
         let items = try XCTUnwrap(JSON.parse(response.body)["BatchItemResponse"]?.array)
+        XCTAssertEqual(items.compactMap { $0["bId"]?.string }, ["q1", "o3", "o2", "o1"], "answers come back out of order")
         let byId = Dictionary(uniqueKeysWithValues: items.compactMap { item in item["bId"]?.string.map { ($0, item) } })
         XCTAssertEqual(decimal(byId["o1"]?.value(at: "SalesReceipt.TotalAmt")), 12)
         XCTAssertEqual(byId["o2"]?.value(at: "Fault.Error")?.array?.first?["code"]?.string, "6000")

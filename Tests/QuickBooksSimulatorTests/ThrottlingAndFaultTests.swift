@@ -35,7 +35,7 @@ final class ThrottlingAndFaultTests: SimulatorTestCase {
     func testRequestsBeyondTheInFlightLimitGet429() throws {
         try startServer { configuration in
             configuration.limits.maxInFlight = 2
-            configuration.latencyMilliseconds = 800
+            configuration.latencyMilliseconds = 2500
         }
         try connect()
         let statuses = Locked([Int]())
@@ -71,6 +71,15 @@ final class ThrottlingAndFaultTests: SimulatorTestCase {
         let unauthorized = try api("GET", "companyinfo/\(realm)")
         XCTAssertEqual(unauthorized.status, 401)
         XCTAssertEqual(try JSON.parse(unauthorized.body).value(at: "fault.error")?.array?.first?["code"]?.string, "3200")
+        try planFault(#"{"kind": "http401-upper"}"#)
+        let upper = try api("GET", "companyinfo/\(realm)")
+        XCTAssertEqual(upper.status, 401)
+        XCTAssertEqual(try faultCode(upper), "3200", "the same failure in the upper-case Fault envelope")
+        try planFault(#"{"kind": "http429-xml"}"#)
+        let xml = try api("GET", "companyinfo/\(realm)")
+        XCTAssertEqual(xml.status, 429)
+        XCTAssertEqual(xml.headers["content-type"], "application/xml")
+        XCTAssertTrue(xml.text.contains(#"<Error code="3001">"#))
         XCTAssertEqual(try control("GET", "documents")["count"], .number("0"), "nothing was applied")
         XCTAssertEqual(try api("POST", "salesreceipt", body: salesReceipt(docNumber: "F-ok", amounts: ["1"])).status, 200)
     }

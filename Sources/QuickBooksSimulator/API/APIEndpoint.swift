@@ -40,9 +40,9 @@ struct APIEndpoint {
         let segments = Array(parts.dropFirst())
         let isBatch = segments.first?.lowercased() == "batch"
         let refusal = simulator.controls.withLock { $0.throttle.admit(isBatch: isBatch, now: now) }
-        if refusal != nil {
+        if let refusal {
             simulator.count(.throttled)
-            return FaultResponses.throttled(time: simulator.timestamp())
+            return FaultResponses.throttled(limit: refusal.rawValue, time: simulator.timestamp())
         }
         let throttle = simulator.controls
         var response = route(segments, request)

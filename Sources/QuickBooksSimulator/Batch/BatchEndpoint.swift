@@ -2,6 +2,7 @@ import Foundation
 
 /// `POST /v3/company/<realm>/batch` (section 7 of the reference): up to 30 independent items,
 /// answered in one HTTP 200 body whose items are matched by `bId`; a failed item carries a `Fault`.
+/// Items run in the order sent; the answers come back reversed unless configured otherwise.
 ///
 /// ```json
 /// {"BatchItemRequest": [
@@ -33,7 +34,8 @@ struct BatchEndpoint {
         }
         let recorded = simulator.company.withLock { company -> (Company.RecordedAnswer, replayed: Bool) in
             if let requestId, let earlier = company.answersByRequestId["batch:" + requestId] { return (earlier, true) }
-            let answers = items.map { answer(to: $0, company: &company) }
+            var answers = items.map { answer(to: $0, company: &company) }
+            if simulator.configuration.reverseBatchAnswers { answers.reverse() }
             let recorded = Company.RecordedAnswer(status: 200, body: .object([
                 .init("BatchItemResponse", .array(answers)), .init("time", .string(simulator.timestamp())),
             ]))

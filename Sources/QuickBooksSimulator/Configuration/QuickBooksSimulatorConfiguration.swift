@@ -19,6 +19,9 @@ public struct QuickBooksSimulatorConfiguration: Sendable {
     public var redirectURI: String?
     public var tokens = TokenPolicy()
     public var limits = Limits()
+    /// Batch items are carried out in the order sent; their answers come back reversed by default,
+    /// so a client that matches answers by position instead of `bId` fails its tests.
+    public var reverseBatchAnswers = true
     /// Added to every API answer, in milliseconds (a network and Intuit's own latency).
     public var latencyMilliseconds = 0
     /// Faults planned from the start.

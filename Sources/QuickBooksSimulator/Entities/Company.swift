@@ -5,7 +5,12 @@ import Foundation
 struct Company {
     let realmId: String
     let name: String
-    private(set) var entities: [EntityKind: [String: StoredEntity]] = [:]
+    private var entities: [EntityKind: [String: StoredEntity]] = [:]
+    /// Ids of each kind in the order they were created, which is Id order.
+    private var orderedIds: [EntityKind: [String]] = [:]
+    /// Sales forms by DocNumber, deleted ones excluded: the uniqueness check and the lookups the
+    /// push makes by DocNumber stay fast with thousands of documents.
+    private var salesFormsByDocNumber: [String: [StoredEntity.Key]] = [:]
     private var nextId = 100
     private var nextDocNumber = 1001
     /// Successful creates per DocNumber, across all sales forms: 1 each when nothing was doubled.
@@ -34,12 +39,13 @@ struct Company {
 
     /// Live and voided entities of a kind in Id order (deleted ones are gone for the API).
     func visible(_ kind: EntityKind) -> [StoredEntity] {
-        (entities[kind] ?? [:]).values.filter { $0.state != .deleted }.sorted { $0.numericId < $1.numericId }
+        let stored = entities[kind] ?? [:]
+        return (orderedIds[kind] ?? []).compactMap { stored[$0] }.filter { $0.state != .deleted }
     }
 
     /// Everything, deleted included, for the control API.
     func all(_ kinds: [EntityKind] = EntityKind.allCases) -> [StoredEntity] {
-        kinds.flatMap { (entities[$0] ?? [:]).values.sorted { $0.numericId < $1.numericId } }
+        kinds.flatMap { kind in (orderedIds[kind] ?? []).compactMap { entities[kind]?[$0] } }
     }
 
     func read(_ kind: EntityKind, id: String) throws(APIFault) -> JSON {
@@ -98,7 +104,7 @@ struct Company {
         if let created { body["MetaData"]?["CreateTime"] = .string(created) }
         var updated = current
         updated.body = body
-        entities[kind]?[current.id] = updated
+        put(updated)
         afterWrite(kind, body)
         afterWrite(kind, current.body)
         return try read(kind, id: current.id)
@@ -108,7 +114,7 @@ struct Company {
         guard kind.isTransaction else { throw .unsupportedOperation("Delete", kind) }
         var stored = try current(kind, request)
         stored.state = .deleted
-        entities[kind]?[stored.id] = stored
+        put(stored)
         afterWrite(kind, stored.body)
         return .object([.init("status", .string("Deleted")), .init("domain", .string("QBO")), .init("Id", .string(stored.id))])
     }
@@ -134,7 +140,7 @@ struct Company {
         body["MetaData"]?["LastUpdatedTime"] = .string(SimulatorClock.intuitTimestamp(now, fractional: false))
         stored.body = body
         stored.state = .voided
-        entities[kind]?[stored.id] = stored
+        put(stored)
         afterWrite(kind, body)
         return body
     }
@@ -149,7 +155,20 @@ struct Company {
     }
 
     private mutating func store(kind: EntityKind, id: String, body: JSON) {
-        entities[kind, default: [:]][id] = StoredEntity(kind: kind, id: id, body: body)
+        orderedIds[kind, default: []].append(id)
+        put(StoredEntity(kind: kind, id: id, body: body))
+    }
+
+    /// The one place an entity is written, so the DocNumber index never disagrees with it.
+    private mutating func put(_ stored: StoredEntity) {
+        if let previous = entities[stored.kind]?[stored.id], let number = previous.docNumber?.lowercased() {
+            salesFormsByDocNumber[number]?.removeAll { $0 == stored.key }
+            if salesFormsByDocNumber[number]?.isEmpty == true { salesFormsByDocNumber[number] = nil }
+        }
+        entities[stored.kind, default: [:]][stored.id] = stored
+        if stored.kind.isSalesForm, stored.state != .deleted, let number = stored.docNumber?.lowercased() {
+            salesFormsByDocNumber[number, default: []].append(stored.key)
+        }
     }
 
     /// The request without what only QuickBooks sets (a Payment's `TotalAmt` is the client's own).
@@ -200,7 +219,7 @@ struct Company {
             }
         }
         invoice.body["Balance"] = .decimal(total - paid)
-        entities[.invoice]?[id] = invoice
+        put(invoice)
     }
 
     // MARK: Rules
@@ -374,14 +393,12 @@ struct Company {
     }
 
     private func salesForm(numbered docNumber: String, excluding id: String?) -> StoredEntity? {
-        for kind in EntityKind.allCases where kind.isSalesForm {
-            if let match = (entities[kind] ?? [:]).values.first(where: {
-                $0.state != .deleted && $0.id != id && $0.docNumber == docNumber
-            }) {
-                return match
-            }
-        }
-        return nil
+        salesForms(numbered: docNumber).first { $0.id != id }
+    }
+
+    /// The sales forms (not deleted) with this DocNumber in any case, in any kind.
+    func salesForms(numbered docNumber: String) -> [StoredEntity] {
+        (salesFormsByDocNumber[docNumber.lowercased()] ?? []).compactMap { entities[$0.kind]?[$0.id] }
     }
 
     private mutating func generatedDocNumber() -> String {

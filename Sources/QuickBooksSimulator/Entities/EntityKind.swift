@@ -1,5 +1,5 @@
 /// The QuickBooks entities the simulator serves, with what each one allows.
-public enum EntityKind: String, CaseIterable, Sendable {
+enum EntityKind: String, CaseIterable, Sendable {
     case salesReceipt = "SalesReceipt"
     case invoice = "Invoice"
     case refundReceipt = "RefundReceipt"

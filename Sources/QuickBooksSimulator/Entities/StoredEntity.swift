@@ -8,6 +8,12 @@ struct StoredEntity: Sendable {
         case deleted
     }
 
+    /// Kind and Id: what names an entity.
+    struct Key: Hashable, Sendable {
+        var kind: EntityKind
+        var id: String
+    }
+
     var kind: EntityKind
     var id: String
     /// The entity as read back: computed fields included.
@@ -18,6 +24,7 @@ struct StoredEntity: Sendable {
     var docNumber: String? { body["DocNumber"]?.string }
     var isActive: Bool { body["Active"]?.bool ?? true }
     var numericId: Int { Int(id) ?? Int.max }
+    var key: Key { Key(kind: kind, id: id) }
 
     /// The control API's summary of a document.
     var summary: JSON {

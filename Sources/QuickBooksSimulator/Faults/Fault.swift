@@ -6,8 +6,12 @@ public enum FaultKind: String, CaseIterable, Sendable {
     case http503
     /// HTTP 401 in the lower-case `fault` envelope, as for an expired token; nothing is applied.
     case http401
+    /// HTTP 401 in the upper-case `Fault` envelope most mocks and older answers use; nothing is applied.
+    case http401Upper = "http401-upper"
     /// HTTP 429 ThrottleExceeded; nothing is applied.
     case http429
+    /// HTTP 429 ThrottleExceeded as XML, as some throttled answers come; nothing is applied.
+    case http429XML = "http429-xml"
     /// The connection is closed without an answer; nothing is applied.
     case drop
     /// The request is applied (a write is committed, its answer kept for requestid replay), then the
@@ -22,6 +26,11 @@ public enum FaultKind: String, CaseIterable, Sendable {
 
 /// One planned failure: for the next `times` requests whose URI contains `path` (any API request
 /// when nil) and whose method is `method` (any when nil).
+///
+/// ```swift
+/// configuration.faults = [Fault(kind: .applyThenDrop, path: "/salesreceipt", method: "POST")]
+/// let same = Fault(specification: "apply-then-drop:path=/salesreceipt:method=POST")
+/// ```
 public struct Fault: Equatable, Sendable {
     public var kind: FaultKind
     public var times: Int

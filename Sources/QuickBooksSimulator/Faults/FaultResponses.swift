@@ -13,8 +13,20 @@ enum FaultResponses {
             return fault(unavailable, time: time)
         case .http401:
             return authenticationFailed("Token expired: the simulator was told to refuse this request (fault http401)", now: now)
+        case .http401Upper:
+            return fault(APIFault(code: "3200", message: "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                                  detail: "Token expired: the simulator was told to refuse this request (fault http401-upper)",
+                                  type: "AUTHENTICATION", status: 401), time: time)
         case .http429:
             return throttled(time: time)
+        case .http429XML:
+            let xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#
+                + #"<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="\#(time)"><Fault type="SERVICE">"#
+                + #"<Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>"#
+                + #"<Detail>The request limit was reached.</Detail></Error></Fault></IntuitResponse>"#
+            var response = HTTPResponse.text(xml, status: 429, contentType: "application/xml")
+            response.headers.append(("Retry-After", "60"))
+            return response
         case .drop, .applyThenDrop, .slow:
             var response = HTTPResponse(status: 200)
             response.delivery = .drop
@@ -27,8 +39,11 @@ enum FaultResponses {
         .json(.object([.init("Fault", fault.faultJSON), .init("time", .string(time))]), status: fault.status)
     }
 
-    static func throttled(time: String) -> HTTPResponse {
-        var response = fault(.throttled, time: time)
+    /// - Parameter limit: which limit was hit (`requests_per_minute`, `in_flight`, ...), named in the Detail.
+    static func throttled(limit: String? = nil, time: String) -> HTTPResponse {
+        var throttled = APIFault.throttled
+        if let limit { throttled.detail += " (qbo-sim limit: \(limit))" }
+        var response = fault(throttled, time: time)
         response.headers.append(("Retry-After", "60"))
         return response
     }

@@ -27,7 +27,7 @@ struct QueryEvaluator {
             orderings.append((path, ordering.descending))
         }
         let namesActive = query.conditions.contains { $0.field.lowercased() == "active" }
-        var rows = company.visible(kind).filter { stored in
+        var rows = candidates(kind, query).filter { stored in
             if kind.isList, !namesActive, !stored.isActive { return false }
             return conditions.allSatisfy { Self.matches(stored.body.value(at: $0.path), $0.condition) }
         }
@@ -60,23 +60,35 @@ struct QueryEvaluator {
         ])
     }
 
+    /// Every row of the kind, or, for a DocNumber lookup, only the rows the index names.
+    private func candidates(_ kind: EntityKind, _ query: Query) -> [StoredEntity] {
+        guard kind.isSalesForm,
+              let lookup = query.conditions.first(where: { $0.field.lowercased() == "docnumber" && ($0.op == .equal || $0.op == .in) })
+        else { return company.visible(kind) }
+        var seen: Set<String> = []
+        return lookup.values.flatMap { company.salesForms(numbered: $0.text) }
+            .filter { $0.kind == kind && seen.insert($0.id).inserted }
+            .sorted { $0.numericId < $1.numericId }
+    }
+
     static func matches(_ field: JSON?, _ condition: Query.Condition) -> Bool {
-        let value = field ?? (condition.field.lowercased() == "active" ? .bool(true) : nil)
+        // A list entry without `Active` is active; any other missing field matches nothing.
+        guard let value = field ?? (condition.field.lowercased() == "active" ? .bool(true) : nil) else { return false }
         switch condition.op {
         case .equal, .in:
             return condition.values.contains { compare(value, $0) == .orderedSame }
         case .less: return condition.values.first.map { compare(value, $0) == .orderedAscending } ?? false
         case .greater: return condition.values.first.map { compare(value, $0) == .orderedDescending } ?? false
-        case .lessOrEqual: return condition.values.first.map { compare(value, $0) != .orderedDescending && value != nil } ?? false
-        case .greaterOrEqual: return condition.values.first.map { compare(value, $0) != .orderedAscending && value != nil } ?? false
+        case .lessOrEqual: return condition.values.first.map { compare(value, $0) != .orderedDescending } ?? false
+        case .greaterOrEqual: return condition.values.first.map { compare(value, $0) != .orderedAscending } ?? false
         case .like:
-            guard let text = value?.scalarText, case .string(let pattern)? = condition.values.first else { return false }
+            guard let text = value.scalarText, case .string(let pattern)? = condition.values.first else { return false }
             return like(text.lowercased(), pattern.lowercased())
         }
     }
 
-    private static func compare(_ field: JSON?, _ value: Query.Value) -> ComparisonResult {
-        guard let text = field?.scalarText else { return .orderedAscending }
+    private static func compare(_ field: JSON, _ value: Query.Value) -> ComparisonResult {
+        guard let text = field.scalarText else { return .orderedAscending }
         return compareTexts(text, value.text)
     }
 

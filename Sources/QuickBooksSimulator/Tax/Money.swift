@@ -2,6 +2,11 @@ import Foundation
 
 /// Decimal money made from text and rounded the way the simulator assumes QuickBooks rounds:
 /// half away from zero, to the penny.
+///
+/// ```swift
+/// let net = Money.round(Money.parse("1.99")! / Decimal(string: "1.2")!)   // 1.66
+/// Money.text(net)                                                        // "1.66"
+/// ```
 public enum Money {
     private static let posix = Locale(identifier: "en_US_POSIX")
 
@@ -26,10 +31,5 @@ public enum Money {
     /// The shortest exact text: `63.94`, `20`, `-0.5`.
     public static func text(_ value: Decimal) -> String {
         value.description
-    }
-
-    /// Whether a value has more than `places` decimals.
-    static func hasMoreDecimals(than places: Int, _ value: Decimal) -> Bool {
-        round(value, places: places) != value
     }
 }
