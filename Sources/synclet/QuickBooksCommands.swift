@@ -79,7 +79,9 @@ extension Synclet.QBO {
                 let quickBooks = try environment.settings.quickBooks()
                 let database = Database(settings: try environment.settings.database())
                 // The schema before QuickBooks: a code is single-use, so nothing may fail after the exchange.
-                try database.connectWithCurrentSchema().close()
+                let check = try database.connectWithCurrentSchema()
+                let before = try QuickBooksTokenStore(connection: check).facts()
+                check.close()
                 let oauth = QuickBooksOAuthClient(settings: quickBooks, http: environment.pipeline.http, log: environment.log)
                 let connection = QuickBooksConnection(database: database, oauth: oauth, log: environment.log)
                 do {
@@ -95,6 +97,13 @@ extension Synclet.QBO {
                         say("Imported the refresh token: QuickBooks accepted it (one refresh); the new refresh token it issued is the one stored.")
                     } else {
                         access = try await authorize(quickBooks: quickBooks, oauth: oauth, connection: connection, log: environment.log)
+                    }
+                    if let before {
+                        if before.realmId == access.realmId {
+                            environment.log.info("replaced the stored connection to company \(before.realmId); the earlier authorization is not revoked (it ends with its tokens)")
+                        } else {
+                            environment.log.warning("replaced the stored connection to company \(before.realmId) by one to company \(access.realmId): what was pushed before is in company \(before.realmId), not this one")
+                        }
                     }
                     var name: String?
                     switch await oauth.companyInfo(access: access) {

@@ -190,6 +190,14 @@ final class QuickBooksConnectionTests: XCTestCase {
                        "grant_type=refresh_token&refresh_token=RT1%2Ba%2Fb%3Dc%26d%20e")
     }
 
+    func testTheTokenLockIsNamedPerDatabaseWithinMariaDBsSixtyFourCharacters() {
+        XCTAssertEqual(QuickBooksTokenStore.lockName(database: "synclet"), "synclet.qbo_tokens.synclet")
+        let long = String(repeating: "a", count: 64)
+        let other = String(repeating: "a", count: 63) + "b"
+        XCTAssertLessThanOrEqual(QuickBooksTokenStore.lockName(database: long).count, 64)
+        XCTAssertNotEqual(QuickBooksTokenStore.lockName(database: long), QuickBooksTokenStore.lockName(database: other))
+    }
+
     // MARK: - Status
 
     private let now = Date(timeIntervalSince1970: 1_800_000_000)

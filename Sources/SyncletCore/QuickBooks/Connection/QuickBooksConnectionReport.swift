@@ -85,7 +85,7 @@ public struct QuickBooksConnectionReport: Sendable, Equatable, Encodable {
         if connected {
             lines.append("QuickBooks: connected to company \(realmId ?? "?") (\(environment ?? "?"))")
             lines.append("  connected at:           \(connectedAt ?? "?")")
-            lines.append("  last refreshed:         \(lastRefreshedAt ?? "never")" + (refreshCount.map { " (\($0) refresh(es) since connecting)" } ?? ""))
+            lines.append("  tokens last issued:     \(lastRefreshedAt ?? "?")" + (refreshCount.map { $0 > 0 ? " (\($0) refresh(es) since connecting)" : " (when connecting)" } ?? ""))
             lines.append("  access token expires:   \(accessTokenExpiresAt ?? "?") (refreshed when needed)")
             lines.append("  refresh token expires:  \(refreshTokenExpiresAt ?? "?")" + (refreshTokenDaysLeft.map { " (in \(Self.days($0)), 100 days after the last refresh)" } ?? ""))
             lines.append("  5-year limit:           \(hardLimitAt ?? "not told by QuickBooks")" + (hardLimitDaysLeft.map { " (in \(Self.days($0)))" } ?? ""))

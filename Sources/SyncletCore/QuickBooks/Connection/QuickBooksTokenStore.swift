@@ -93,8 +93,11 @@ public struct QuickBooksTokenStore: Sendable {
 
     /// The MariaDB lock guarding the tokens. `GET_LOCK` names are server-wide, so the
     /// database's name is part of it: two Synclet databases on one server do not wait for each other.
-    public var lockName: String {
-        let name = "synclet.qbo_tokens." + (connection.configuration.database ?? "")
+    public var lockName: String { Self.lockName(database: connection.configuration.database ?? "") }
+
+    /// At most 64 characters, MariaDB's limit: a long database name is shortened with its hash.
+    static func lockName(database: String) -> String {
+        let name = "synclet.qbo_tokens." + database
         return name.count <= 64 ? name : String(name.prefix(48)) + "." + String(SHA256.hash(data: Array(name.utf8)).hexString.prefix(15))
     }
 
@@ -112,15 +115,15 @@ public struct QuickBooksTokenStore: Sendable {
         return try await body()
     }
 
+    /// The times of the row, without tokens, as `UTCTime` reads them.
+    static let timeColumns = ["refresh_token_expires_at", "refresh_token_hard_expires_at", "access_token_expires_at", "connected_at", "last_refreshed_at"]
+        .map { "DATE_FORMAT(\($0), '%Y-%m-%d %H:%i:%s') AS \($0)" }.joined(separator: ", ")
+
     /// The stored connection with its tokens, or nil when none is.
     public func read() throws -> StoredQuickBooksTokens? {
         try connection.query("""
             SELECT realm_id, environment, refresh_token, access_token, refresh_count,
-              DATE_FORMAT(refresh_token_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_expires_at,
-              DATE_FORMAT(refresh_token_hard_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_hard_expires_at,
-              DATE_FORMAT(access_token_expires_at, '%Y-%m-%d %H:%i:%s') AS access_token_expires_at,
-              DATE_FORMAT(connected_at, '%Y-%m-%d %H:%i:%s') AS connected_at,
-              DATE_FORMAT(last_refreshed_at, '%Y-%m-%d %H:%i:%s') AS last_refreshed_at
+              \(Self.timeColumns)
             FROM \(Self.table) WHERE id = 1
             """).first.map(StoredQuickBooksTokens.init(row:))
     }
@@ -129,11 +132,7 @@ public struct QuickBooksTokenStore: Sendable {
     public func facts() throws -> QuickBooksConnectionFacts? {
         try connection.query("""
             SELECT realm_id, environment, refresh_count,
-              DATE_FORMAT(refresh_token_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_expires_at,
-              DATE_FORMAT(refresh_token_hard_expires_at, '%Y-%m-%d %H:%i:%s') AS refresh_token_hard_expires_at,
-              DATE_FORMAT(access_token_expires_at, '%Y-%m-%d %H:%i:%s') AS access_token_expires_at,
-              DATE_FORMAT(connected_at, '%Y-%m-%d %H:%i:%s') AS connected_at,
-              DATE_FORMAT(last_refreshed_at, '%Y-%m-%d %H:%i:%s') AS last_refreshed_at
+              \(Self.timeColumns)
             FROM \(Self.table) WHERE id = 1
             """).first.map { row in
             func time(_ column: String) -> UTCTime? { row[column].flatMap(UTCTime.init(parsing:)) }
