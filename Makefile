@@ -9,6 +9,7 @@ MARIADB_DIR    ?= .local/mariadb
 MARIADB_PORT   ?= 3407
 SIM_PORT       ?= 8931
 SIM_ORDERS     ?= 3000
+QBO_PORT       ?= 8932
 DEMO_DIR       ?= .local/demo
 RUN            ?=
 FROM           ?= transform
@@ -26,12 +27,16 @@ DB_ENV = eval "$$(scripts/mariadb-private.sh env $(MARIADB_DIR))"
 DEMO_ENV = $(DB_ENV); export MAGENTO_BASE_URL=http://127.0.0.1:$(SIM_PORT)/onesaas_connect/index/index \
 	MAGENTO_ACCESS_KEY=sim-access-key INITIAL_SYNC_DATE="2025-01-01 00:00:00" SYNCLET_STAGING_DIR=$(DEMO_DIR)/staging \
 	SYNCLET_PIPELINE=$(CURDIR)/pipeline.yaml
+# The simulated QuickBooks company's app (qbo-sim's own test keys, not secrets).
+QBO_DEMO_ENV = export QBO_CLIENT_ID=sim-client-id QBO_CLIENT_SECRET=sim-client-secret QBO_ENVIRONMENT=sandbox \
+	QBO_API_URL=http://127.0.0.1:$(QBO_PORT) QBO_TOKEN_URL=http://127.0.0.1:$(QBO_PORT)/oauth2/v1/tokens/bearer \
+	QBO_AUTH_URL=http://127.0.0.1:$(QBO_PORT)/connect/oauth2 QBO_REVOKE_URL=http://127.0.0.1:$(QBO_PORT)/v2/oauth2/tokens/revoke
 
-.PHONY: help deps build test demo demo-stop sync extract transform load replay install release release-check rpm sysroot bench db-start db-stop sim-start sim-stop clean
+.PHONY: help deps build test demo demo-stop sync extract transform load replay install release release-check rpm sysroot bench bench-push db-start db-stop sim-start sim-stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  Variables: RUN=<run id>  FROM=extract|transform|load  PREFIX=/usr/local  SIM_ORDERS=3000  MARIADB_PORT=3407"
+	@echo "  Variables: RUN=<run id>  FROM=extract|transform|load  PREFIX=/usr/local  SIM_ORDERS=3000  MARIADB_PORT=3407  QBO_PORT=8932"
 
 deps: ## Install Connector/C and the MariaDB server when missing (as root), or say how
 	@scripts/install-deps.sh test
@@ -50,14 +55,18 @@ test: build ## Start a private MariaDB, run every test, stop it
 	  [ -n "$$summary" ] && echo "tests: $$((total - failed)) passed, $$failed failed"; \
 	  exit $$status
 
-demo: build ## Run the main job: private MariaDB + simulated store, synclet init, sync, status
+demo: build ## Run the main job: MariaDB + simulated store + simulated QuickBooks: init, connect, sync (and push), status
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)
 	@scripts/simulator.sh start $(BIN) $(SIM_PORT) $(SIM_ORDERS) $(DEMO_DIR)
-	@$(DEMO_ENV); set -x; $(BIN)/synclet init && $(BIN)/synclet test && $(BIN)/synclet sync && $(BIN)/synclet status
-	@echo; echo "The private MariaDB and the simulator are still running: 'make demo-stop' stops them."
+	@scripts/qbo-sim.sh start $(BIN) $(QBO_PORT) $(DEMO_DIR)
+	@$(DEMO_ENV); $(QBO_DEMO_ENV); set -x; $(BIN)/synclet init && $(BIN)/synclet test && \
+	  scripts/qbo-demo-connect.sh $(BIN) http://127.0.0.1:$(QBO_PORT) $(DEMO_DIR) && \
+	  $(BIN)/synclet qbo check --create-missing && $(BIN)/synclet sync && $(BIN)/synclet status && $(BIN)/synclet qbo status
+	@echo; echo "The private MariaDB and the simulators are still running: 'make demo-stop' stops them."
 
-demo-stop: ## Stop the demo's simulator and private MariaDB
+demo-stop: ## Stop the demo's simulators and private MariaDB
 	@scripts/simulator.sh stop $(DEMO_DIR) || true
+	@scripts/qbo-sim.sh stop $(DEMO_DIR) || true
 	@scripts/mariadb-private.sh stop $(MARIADB_DIR)
 
 sync: build ## synclet sync with your own configuration (.env or environment)
@@ -100,6 +109,9 @@ rpm: ## Build the RPM (checked release binaries, units, man page, completions) i
 
 bench: deps ## Benchmark every stage against the simulator, release build (5,000 and 100,000 orders; make bench N=5000 for one size)
 	@N="$(or $(N),5000 100000)" scripts/bench.sh
+
+bench-push: build ## Time synclet qbo push of a simulated store into qbo-sim at QuickBooks' limits, beside the floor (ORDERS=1200)
+	@BIN=$(BIN) ORDERS=$(or $(ORDERS),1200) scripts/bench-push.sh
 
 db-start: ## Start the private MariaDB in $(MARIADB_DIR)
 	@scripts/mariadb-private.sh start $(MARIADB_DIR)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MariaDB
 import SyncletCommandLine
 import SyncletCore
 
@@ -7,7 +8,7 @@ extension Synclet {
     struct QBO: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "qbo",
-            abstract: "QuickBooks Online: connect once, see the connection, preview what the stored orders become.",
+            abstract: "QuickBooks Online: connect once, check the mapping, push the orders, see the connection and the documents.",
             discussion: """
                 Settings (environment or .env): QBO_CLIENT_ID, QBO_CLIENT_SECRET (the app's keys in Intuit's \
                 developer portal), QBO_ENVIRONMENT (production, the default, or sandbox), QBO_REDIRECT_URI (a \
@@ -21,10 +22,12 @@ extension Synclet {
                 Examples:
                   synclet qbo connect
                   synclet qbo connect --realm-id 9341453050298533 --refresh-token-file - < token.txt
+                  synclet qbo check --create-missing
+                  synclet qbo push
                   synclet qbo status
                   synclet qbo disconnect
                 """,
-            subcommands: [Connect.self, Disconnect.self, Synclet.QBO.Status.self, Synclet.Preview.self])
+            subcommands: [Connect.self, Disconnect.self, Synclet.QBO.Status.self, Synclet.Preview.self, Synclet.Check.self, Synclet.Push.self])
     }
 }
 
@@ -226,10 +229,15 @@ extension Synclet.QBO {
                 5-year limit on an authorization (which refreshing does not extend); either needs \
                 `synclet qbo connect`. Not being connected is reported, not an error (exit code 0).
 
+                The documents part (from qbo_documents) counts the pushed documents by state, the held ones by \
+                reason, lists those not in QuickBooks with QuickBooks' error, and the drift: pushed documents whose \
+                total or VAT in QuickBooks differs from Magento's.
+
                 --json prints {"connection": {"connected", "realm_id", "environment", "connected_at", \
                 "last_refreshed_at", "refresh_count", "access_token_expires_at", "refresh_token_expires_at", \
-                "refresh_token_days_left", "hard_limit_at", "hard_limit_days_left", "warnings": [...]}}; each key \
-                is always there (null when unknown), times RFC 3339 UTC.
+                "refresh_token_days_left", "hard_limit_at", "hard_limit_days_left", "warnings": [...]}, \
+                "documents": {"states", "held", "problems", "drift", "last_pushed_at"}}; each key is always there \
+                (null when unknown), times RFC 3339 UTC (last_pushed_at: YYYY-MM-DD HH:MM:SS UTC).
 
                 --verify also proves the connection: it takes an access token as a push does (refreshing it \
                 when due, under the lock every process shares) and reads the company's name; a refused refresh \
@@ -266,11 +274,22 @@ extension Synclet.QBO {
                 let connection = try database.connectWithCurrentSchema()
                 defer { connection.close() }
                 let report = try QuickBooksConnection.report(connection: connection, configured: configured)
+                // The push's part: what is in QuickBooks, held, failed, and the drift. A monitoring
+                // user granted the connection's columns alone still gets the connection.
+                let documents: PushStatusReport?
+                do {
+                    documents = try PushStatusReport.read(connection: connection)
+                } catch let error as MariaDBError where error.code == 1142 {
+                    documents = nil
+                }
                 if json {
-                    say(try report.json())
+                    var combined = try JSONParser.parse(Array(try report.json().utf8)).objectValue ?? JSONObject()
+                    combined.members.append(("documents", documents?.json ?? .null))
+                    say(JSONWriter.string(.object(combined)))
                     for warning in report.warnings { environment.log.warning(warning) }
                 } else {
                     say(report.text())
+                    say(documents?.text ?? "Documents: this database user may not read qbo_documents (GRANT SELECT ON <database>.qbo_documents to see them)")
                 }
                 switch verified {
                 case .success(let name)?:

@@ -217,9 +217,9 @@ final class PipelineConfigurationTests: XCTestCase {
 
     func testTheDefaultTimeoutsAllowTwelveHoursAndALockIsStaleAnHourAfterThat() throws {
         let defaults = PipelineConfiguration()
-        // extract 4 h x 2 tries, transform and load 1 h x 2 tries: what TimeoutStartSec must allow.
-        XCTAssertEqual(defaults.longestSyncSeconds, 12 * 3600)
-        XCTAssertEqual(defaults.locking.staleLimitSeconds(for: defaults), 13 * 3600)
+        // extract 4 h x 2 tries, transform and load 1 h x 2 tries, the push 25 min once: what TimeoutStartSec must allow.
+        XCTAssertEqual(defaults.longestSyncSeconds, 12 * 3600 + 1500)
+        XCTAssertEqual(defaults.locking.staleLimitSeconds(for: defaults), 13 * 3600 + 1500)
         let raised = try PipelineConfiguration.parse("stages:\n  - name: extract\n    timeout_seconds: 28800\n    retries: 0\n  - name: transform\n  - name: load\n", path: "p.yaml")
         XCTAssertEqual(raised.locking.staleLimitSeconds(for: raised), 8 * 3600 + 4 * 3600 + 3600, "follows the stages' timeouts")
         let explicit = try PipelineConfiguration.parse("locking:\n  stale_after_seconds: 7200\n", path: "p.yaml")

@@ -387,5 +387,39 @@ public struct SchemaMigrator {
             ) \(tableOptions)
             """,
         ]),
+        Migration(version: 5, description: "QuickBooks push state: qbo_documents", statements: [
+            """
+            CREATE TABLE IF NOT EXISTS qbo_documents (
+              id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+              source_kind VARCHAR(16) NOT NULL COMMENT 'order or credit_memo',
+              source_number VARCHAR(64) NOT NULL COMMENT 'the Magento order or credit memo number',
+              order_number VARCHAR(64) NOT NULL COMMENT 'the order (of a credit memo)',
+              entity VARCHAR(32) NULL COMMENT 'SalesReceipt, Invoice, RefundReceipt or CreditMemo',
+              doc_number VARCHAR(32) NULL,
+              txn_date DATE NULL,
+              state VARCHAR(16) NOT NULL COMMENT 'pending, pushed, held, failed, voided or conflict',
+              reason VARCHAR(64) NULL COMMENT 'held reason key, or the QuickBooks error code',
+              detail TEXT NULL COMMENT 'the held reason or the QuickBooks error, in words',
+              qbo_id VARCHAR(32) NULL,
+              sync_token VARCHAR(16) NULL,
+              qbo_total DECIMAL(20,4) NULL COMMENT 'TotalAmt QuickBooks answered',
+              qbo_vat DECIMAL(20,4) NULL COMMENT 'TxnTaxDetail.TotalTax QuickBooks answered',
+              magento_total DECIMAL(20,4) NULL,
+              magento_vat DECIMAL(20,4) NULL,
+              total_difference DECIMAL(20,4) NULL COMMENT 'qbo_total - magento_total',
+              vat_difference DECIMAL(20,4) NULL COMMENT 'qbo_vat - magento_vat',
+              content_hash CHAR(64) NULL COMMENT 'SHA-256 of the document as built (names, before Ids)',
+              request_id VARCHAR(64) NULL COMMENT 'the requestid of the last write',
+              attempts INT NOT NULL DEFAULT 0 COMMENT 'writes sent whose outcome was not yet known',
+              created_at DATETIME NOT NULL,
+              updated_at DATETIME NOT NULL,
+              pushed_at DATETIME NULL,
+              voided_at DATETIME NULL,
+              UNIQUE KEY qbo_documents_source (source_kind, source_number),
+              KEY qbo_documents_state (state),
+              KEY qbo_documents_doc_number (doc_number)
+            ) \(tableOptions)
+            """,
+        ]),
     ]
 }

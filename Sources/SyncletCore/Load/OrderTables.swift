@@ -16,6 +16,8 @@ public enum TableName: String, CaseIterable, Sendable {
     case storeConfiguration = "store_configuration"
     /// The QuickBooks connection's tokens: never emptied by `synclet clear`.
     case qboTokens = "qbo_tokens"
+    /// What was pushed to QuickBooks; `synclet clear` keeps it, since QuickBooks keeps the documents.
+    case qboDocuments = "qbo_documents"
 
     /// The tables `synclet clear` empties, children first so no foreign key is in the way.
     /// `sync_state` is reset rather than emptied (see `SyncHistory.resetAfterClear`).

@@ -21,7 +21,8 @@ public enum SyncletExitCode: Int32, Sendable {
     /// The code an error ends a command with.
     public init(for error: Error) {
         switch error {
-        case is ConfigurationError, is SchemaError: self = .configuration
+        case is ConfigurationError, is SchemaError, is MappingCheckFailed: self = .configuration
+        case PushError.locked: self = .locked
         case let error as EndpointError where error.isRejection: self = .rejectedByStore
         case StagingError.locked: self = .locked
         case LoadError.databaseLocked: self = .locked

@@ -17,11 +17,15 @@ import Yams
 /// ```
 public struct PipelineConfiguration: Sendable {
     public var stages: [Stage] = StageName.allCases.map { Stage(name: $0) }
+    /// The last stage, `synclet qbo push`, run when QuickBooks is configured; nil when
+    /// `stages` is given without it.
+    public var push: PushStage? = PushStage()
     public var http = HTTP()
     public var watermark = Watermark()
     public var load = Load()
     public var retention = Retention()
     public var locking = Locking()
+    public var quickbooks = QuickBooks()
 
     public struct Stage: Sendable {
         public var name: StageName
@@ -108,7 +112,7 @@ public struct PipelineConfiguration: Sendable {
     /// The longest a sync may run before the stages' own timeouts stop it: every stage's
     /// `timeout_seconds × (retries + 1)`. systemd's `TimeoutStartSec` should be at least this.
     public var longestSyncSeconds: Int {
-        stages.reduce(0) { $0 + $1.timeoutSeconds * ($1.retries + 1) }
+        stages.reduce(0) { $0 + $1.timeoutSeconds * ($1.retries + 1) } + (push.map { $0.timeoutSeconds * ($0.retries + 1) } ?? 0)
     }
 
     public init() {}
@@ -161,7 +165,14 @@ struct PipelineSchema {
             guard case .sequence(let sequence) = stagesNode else {
                 throw Section.error(path, stagesNode, "stages must be a list of stages (- name: extract ...)")
             }
-            configuration.stages = try sequence.map(readStage)
+            var entries = Array(sequence)
+            configuration.push = nil
+            if let last = entries.last, case .mapping(let mapping) = last,
+               mapping.first(where: { $0.key.string == "name" })?.value.string == PushStage.name {
+                configuration.push = try readPushStage(last)
+                entries.removeLast()
+            }
+            configuration.stages = try entries.map(readStage)
             let names = configuration.stages.map(\.name)
             guard names == StageName.allCases else {
                 throw ConfigurationError(variable: path, problem: "must list the stages extract, transform, load in that order, got \(names.map(\.rawValue))")
@@ -207,6 +218,9 @@ struct PipelineSchema {
             }
             try locking.finish()
         }
+        if var quickbooks = try top.section("quickbooks") {
+            try readQuickBooks(&quickbooks, into: &configuration.quickbooks)
+        }
         try top.finish()
     }
 
@@ -216,7 +230,7 @@ struct PipelineSchema {
             throw Section.error(path, node, "each stage needs a name: extract, transform or load")
         }
         guard let nameText = nameNode.string, let name = StageName(rawValue: nameText) else {
-            throw Section.error(path, nameNode, "stage name \"\(nameNode.string ?? "")\" is not one of extract, transform, load")
+            throw Section.error(path, nameNode, "stage name \"\(nameNode.string ?? "")\" is not one of extract, transform, load (and push, last)")
         }
         var stage = PipelineConfiguration.Stage(name: name)
         section = section.renamed("stages[\(name.rawValue)]")
@@ -282,6 +296,20 @@ struct PipelineSchema {
         static func error(_ path: String, _ node: Node, _ problem: String) -> ConfigurationError {
             let place = node.mark.map { "\(path) line \($0.line):" } ?? "\(path):"
             return ConfigurationError(variable: place, problem: problem)
+        }
+
+        /// The node under `key` with the node of the key itself, for errors that name its line.
+        mutating func takeWithKey(_ key: String) -> (keyNode: Node, value: Node)? {
+            guard let index = remaining.firstIndex(where: { $0.key == key }) else { return nil }
+            let entry = remaining.remove(at: index)
+            return (entry.keyNode, entry.value)
+        }
+
+        /// Every key left, in file order, with its value: for sections whose keys are data
+        /// (a VAT rate, a payment method code).
+        mutating func takeAll() -> [(key: String, keyNode: Node, value: Node)] {
+            defer { remaining = [] }
+            return remaining
         }
 
         mutating func take(_ key: String) throws -> Node? {

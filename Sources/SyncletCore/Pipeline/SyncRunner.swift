@@ -87,6 +87,7 @@ public struct SyncRunner {
         }
         try withHistory(database) { try $0.recordProgress(try run.loadManifest(), historyId: historyId, stage: pipeline.stages.last?.name) }
         RetentionPolicy(staging: staging, keepDays: pipeline.retention.keepLoadedRunsDays, log: log).prune(except: run.runId)
+        try pushToQuickBooks(lock: lock)
     }
 
     private func withHistory<T>(_ database: Database, migrating: Bool = false, _ body: (SyncHistory) throws -> T) throws -> T {

@@ -230,6 +230,22 @@ public struct BookkeepingOrder: Equatable, Sendable {
     }
 }
 
+extension BookkeepingOrder {
+    /// The e-mail address a per-email customer is found by: trimmed, lower-cased; nil when none.
+    public var customerEmailKey: String? {
+        guard let email = customerEmail?.trimmingCharacters(in: .whitespaces).lowercased(), email.contains("@") else { return nil }
+        return email
+    }
+
+    /// The name a customer created for this order gets: the customer's name, else the address.
+    /// QuickBooks refuses ':' in a display name.
+    public var customerDisplayName: String? {
+        let name = customerName?.trimmingCharacters(in: .whitespaces) ?? ""
+        let chosen = name.isEmpty ? customerEmailKey : name
+        return chosen.map { String($0.replacingOccurrences(of: ":", with: "-").prefix(100)) }
+    }
+}
+
 extension Decimal {
     /// Rounded to `scale` places, half away from zero (as PHP and QuickBooks round money).
     func rounded(toPlaces scale: Int) -> Decimal {

@@ -77,8 +77,8 @@ public struct DocumentBuilder: Sendable {
             ("CustomerRef", customerReference(order).json),
         ]
         if entity == "SalesReceipt" {
-            if let method = order.paymentMethod { header.append(("PaymentMethodRef", mapping.paymentMethod(method).json)) }
-            header.append(("DepositToAccountRef", mapping.depositAccount.json))
+            if let method = order.paymentMethod.flatMap(mapping.paymentMethod) { header.append(("PaymentMethodRef", method.json)) }
+            header.append(("DepositToAccountRef", mapping.depositAccount(paymentMethod: order.paymentMethod).json))
         }
         header.append(("PrivateNote", .string(privateNote(for: order))))
         return assemble(entity: entity, docNumber: order.orderNumber, source: order.orderNumber, header: header,
@@ -103,11 +103,8 @@ public struct DocumentBuilder: Sendable {
     }
 
     private func customerReference(_ order: BookkeepingOrder) -> QuickBooksReference {
-        guard let name = order.customerName?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
-            return mapping.defaultCustomer
-        }
-        // QuickBooks refuses ':' in a display name.
-        return QuickBooksReference(name: name.replacingOccurrences(of: ":", with: "-"))
+        guard mapping.customerMatch == .perEmail, let email = order.customerEmailKey else { return mapping.defaultCustomer }
+        return mapping.customersByEmail[email] ?? QuickBooksReference(name: order.customerDisplayName ?? mapping.defaultCustomer.name)
     }
 
     private func privateNote(for order: BookkeepingOrder) -> String {
@@ -212,8 +209,8 @@ public struct DocumentBuilder: Sendable {
             ("CustomerRef", customerReference(order).json),
         ]
         if entity == "RefundReceipt" {
-            if let method = order.paymentMethod { header.append(("PaymentMethodRef", mapping.paymentMethod(method).json)) }
-            header.append(("DepositToAccountRef", mapping.refundAccount.json))
+            if let method = order.paymentMethod.flatMap(mapping.paymentMethod) { header.append(("PaymentMethodRef", method.json)) }
+            header.append(("DepositToAccountRef", mapping.depositAccount(paymentMethod: order.paymentMethod).json))
         }
         header.append(("PrivateNote", .string("Magento credit memo \(memo.number) for order \(order.orderNumber)")))
         return assemble(entity: entity, docNumber: docNumber, source: memo.number, header: header, rows: rows,

@@ -57,22 +57,59 @@ public struct QuickBooksMapping: Equatable, Sendable {
     ]
     /// The code for amounts outside the scope of VAT (credit memo adjustments).
     public var outsideScopeTaxCode = QuickBooksReference(name: "No VAT")
-    /// Items by SKU; an unmapped SKU refers to an item named after it.
+    /// How order lines name their item: by SKU (an item named after it), or one item for every line.
+    public var itemMatch: ItemMatch = .bySKU
+    /// Items by SKU, with their Ids once `synclet qbo check` found them; an unmapped SKU refers to
+    /// an item named after it.
     public var items: [String: QuickBooksReference] = [:]
+    /// With `itemMatch == .one`: the item every order line uses.
+    public var singleItem = QuickBooksReference(name: "Sales")
+    /// The income account of the items Synclet creates.
+    public var incomeAccount = QuickBooksReference(name: "Sales")
     public var shippingItem = QuickBooksReference(name: "Shipping")
     public var discountItem = QuickBooksReference(name: "Discount")
     public var adjustmentItem = QuickBooksReference(name: "Refund adjustment")
-    /// Payment methods by Magento code; an unmapped code refers to a method of that name.
+    /// QuickBooks payment methods by Magento code; an unmapped code sends no `PaymentMethodRef`.
     public var paymentMethods: [String: QuickBooksReference] = [:]
+    /// Where a sale's money goes (and a refund's comes from), by Magento payment method code;
+    /// an unmapped code uses `depositAccount`.
+    public var depositAccounts: [String: QuickBooksReference] = [:]
     public var depositAccount = QuickBooksReference(name: "Undeposited Funds")
-    public var refundAccount = QuickBooksReference(name: "Undeposited Funds")
-    /// The customer of a guest order or an order without a name.
+    /// How orders name their customer: one per e-mail address, or one customer for every sale.
+    public var customerMatch: CustomerMatch = .perEmail
+    /// With `customerMatch == .one` every sale's customer; with `.perEmail` the customer of an
+    /// order without an e-mail address.
     public var defaultCustomer = QuickBooksReference(name: "Web Sales")
+    /// Customers by lower-cased e-mail address, with their Ids once found or created.
+    public var customersByEmail: [String: QuickBooksReference] = [:]
 
     public init() {}
 
-    func item(sku: String) -> QuickBooksReference { items[sku] ?? QuickBooksReference(name: sku) }
-    func paymentMethod(_ code: String) -> QuickBooksReference { paymentMethods[code] ?? QuickBooksReference(name: code) }
+    /// The item of an order or credit line.
+    public func item(sku: String) -> QuickBooksReference {
+        if itemMatch == .one { return singleItem }
+        return items[sku] ?? QuickBooksReference(name: Self.itemName(sku: sku))
+    }
+
+    /// QuickBooks' name for a SKU's item: at most 100 characters, no `:` (it separates sub-items).
+    public static func itemName(sku: String) -> String {
+        String(sku.replacingOccurrences(of: ":", with: "-").prefix(100))
+    }
+
+    func paymentMethod(_ code: String) -> QuickBooksReference? { paymentMethods[code] }
+    func depositAccount(paymentMethod code: String?) -> QuickBooksReference {
+        code.flatMap { depositAccounts[$0] } ?? depositAccount
+    }
+
+    public enum ItemMatch: String, CaseIterable, Sendable {
+        case bySKU = "by-sku"
+        case one
+    }
+
+    public enum CustomerMatch: String, CaseIterable, Sendable {
+        case perEmail = "per-email"
+        case one
+    }
 }
 
 /// A reference to a QuickBooks list entry: `{"value": "29"}` once the Id is known, else `{"name": "Shipping"}`.

@@ -78,7 +78,7 @@ public struct StoredOrderReader {
         return orderRows.map { row in Self.result(number: row.string("order_number") ?? "?") {
             let id = row.int("id") ?? 0
             let number = row.string("order_number") ?? "?"
-            var fields = Fields(orderNumber: number)
+            let fields = Fields(orderNumber: number)
             let createdText = try fields.text(row, "order_date")
             let created = UTCTime(parsing: createdText)?.date ?? Date(timeIntervalSince1970: 0)
             var lines: [BookkeepingOrder.Line] = []
