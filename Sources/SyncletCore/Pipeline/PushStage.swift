@@ -70,7 +70,7 @@ extension SyncRunner {
         for attempt in 1...(push.retries + 1) {
             log.info("pushing to QuickBooks: \(push.executable) \(push.arguments.joined(separator: " "))")
             let process = try StageProcess.start(executable, arguments: push.arguments, environment: environment, lock: lock)
-            switch Self.waitForPush(pid: process.pid, timeout: TimeInterval(push.timeoutSeconds)) {
+            switch Self.waitForPush(process, timeout: TimeInterval(push.timeoutSeconds)) {
             case .exited(0): return
             case .exited(let exitCode):
                 code = exitCode
@@ -100,30 +100,29 @@ extension SyncRunner {
     /// Waits for the push on the runner's own thread; past `timeout`, or when the runner is asked to
     /// stop, it gets SIGTERM, and SIGKILL ten seconds later. The push needs no more: whatever it
     /// leaves half done, the next push looks up before it writes again.
-    static func waitForPush(pid: pid_t, timeout: TimeInterval) -> PushExit {
+    static func waitForPush(_ process: StageProcess, timeout: TimeInterval) -> PushExit {
         let deadline = Date().addingTimeInterval(timeout)
         var terminatedAt: Date?
         var stoppedBy: Int32?
         while true {
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid {
+            if let exit = process.poll() {
                 if let stoppedBy { return .stopped(stoppedBy) }
                 if terminatedAt != nil { return .timedOut }
-                let signal = status & 0x7F
-                return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+                switch exit {
+                case .exited(let code): return .exited(code)
+                case .signalled(let signal): return .signalled(signal)
+                }
             }
-            if result < 0 && errno != EINTR { return .exited(SyncletExitCode.failed.rawValue) }
             let now = Date()
             if terminatedAt == nil, let signal = StopSignals.received {
                 stoppedBy = signal
-                kill(pid, SIGTERM)
+                process.send(SIGTERM)
                 terminatedAt = now
             } else if terminatedAt == nil, now >= deadline {
-                kill(pid, SIGTERM)
+                process.send(SIGTERM)
                 terminatedAt = now
             } else if let terminatedAt, now.timeIntervalSince(terminatedAt) > 10 {
-                kill(pid, SIGKILL)
+                process.send(SIGKILL)
             }
             usleep(50_000)
         }
