@@ -107,8 +107,9 @@ rpm: ## Build the RPM (checked release binaries, units, man page, completions) i
 	@scripts/install-deps.sh rpm
 	@scripts/make-rpm.sh $(RELEASE_BIN) $(RPM_DIR)
 
-bench: deps ## Benchmark every stage against the simulator, release build (5,000 and 100,000 orders; make bench N=5000 for one size)
+bench: deps ## Benchmark every stage against the simulator, then the QuickBooks push, release build (5,000 and 100,000 orders; make bench N=5000 for one size)
 	@N="$(or $(N),5000 100000)" scripts/bench.sh
+	@ORDERS=$(or $(ORDERS),1200) scripts/bench-push.sh
 
 bench-push: build ## Time synclet qbo push of a simulated store into qbo-sim at QuickBooks' limits, beside the floor (ORDERS=1200)
 	@BIN=$(BIN) ORDERS=$(or $(ORDERS),1200) scripts/bench-push.sh
