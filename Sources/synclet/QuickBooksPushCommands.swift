@@ -134,8 +134,8 @@ struct QuickBooksSession {
         connection = try database.connect()
         try SchemaMigrator(connection: connection).check()
         var rules = environment.pipeline.quickbooks.rules
-        // Orders created before it were booked by the old system (a UTC day, as the store's dates are compared).
-        if let start = settings.startDate { rules.startDate = String(start.description.prefix(10)) }
+        // Orders created before it were booked by the old system.
+        rules.startTime = settings.startDate
         self.rules = rules
     }
 

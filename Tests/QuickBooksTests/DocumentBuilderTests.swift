@@ -10,7 +10,7 @@ final class DocumentBuilderTests: XCTestCase {
     /// of three lines, but one row of net 4.97 gives 0.99 too. The override makes it Magento's £1.00.
     private func mugOrder(status: String = "complete", number: String = "100000123") -> BookkeepingOrder {
         BookkeepingOrder(
-            orderNumber: number, status: status, localDate: "2025-07-01", customerName: "Zoë O'Neill",
+            orderNumber: number, status: status, createdAt: utc("2025-07-01 09:15:00"), localDate: "2025-07-01", customerName: "Zoë O'Neill",
             customerEmail: "zoe@example.co.uk", paymentMethod: "stripe_payments", paidAt: Date(timeIntervalSince1970: 1_751_400_000), pricesIncludeTax: true,
             lines: [
                 .init(position: 1, productId: "103", sku: "MUG-ENM-12", name: "Enamel Mug", quantity: 3,
@@ -85,13 +85,13 @@ final class DocumentBuilderTests: XCTestCase {
         var order = mugOrder(status: "canceled")
         // One mug back: 1.99 incl., VAT 0.33 (1.00 × 1/3); and the shipping, with a £1 fee kept.
         order.creditMemos = [BookkeepingOrder.CreditMemo(
-            number: "100000009", localDate: "2025-07-10", grandTotal: money("4.94"), vatTotal: money("0.99"),
+            number: "100000009", createdAt: utc("2025-07-10 11:00:00"), localDate: "2025-07-10", grandTotal: money("4.94"), vatTotal: money("0.99"),
             lines: [.init(orderLinePosition: 1, productId: "103", sku: "MUG-ENM-12", name: "Enamel Mug", quantity: 1,
                           unitPriceInclTax: money("1.99"), unitPriceExclTax: money("1.66"), rowVAT: money("0.33"), vatRatePercent: 20)],
             shippingInclTax: money("3.95"), shippingVAT: money("0.66"), adjustmentNegative: 1)]
         var rules = DocumentRules()
         XCTAssertEqual(DocumentBuilder(rules: rules).documents(for: order).creditMemos[0].heldReasons.map(\.key), ["order_not_a_document"])
-        rules.startDate = "2025-07-05"
+        rules.startTime = UTCTime(parsing: "2025-07-05 00:00:00")
         let refund = DocumentBuilder(rules: rules).documents(for: order).creditMemos[0]
         XCTAssertEqual(refund.heldReasons, [])
         let document = try XCTUnwrap(refund.document)
@@ -99,9 +99,27 @@ final class DocumentBuilderTests: XCTestCase {
         XCTAssertEqual(document.docNumber, "R100000009")
         XCTAssertTrue(document.check.isExact, "\(document.check)")
         XCTAssertTrue(document.json.contains(#""Description":"Adjustment fee","SalesItemLineDetail":{"ItemRef":{"name":"Refund adjustment"},"TaxCodeRef":{"name":"No VAT"}}"#), document.json)
-        rules.startDate = "2025-07-15"
+        rules.startTime = UTCTime(parsing: "2025-07-15 00:00:00")
         XCTAssertEqual(DocumentBuilder(rules: rules).documents(for: order).creditMemos[0].heldReasons.map(\.key), ["before_start_date"])
     }
+
+    func testTheStartDateIsAUTCInstantSoTheStoresTimeZoneCannotMoveAnOrderAcrossIt() {
+        // 23:30 UTC on 4 July is already 5 July in London (BST): its local date is after the start
+        // day, but it was created before QBO_START_DATE (UTC) and so was booked by the old system.
+        var order = mugOrder()
+        order.createdAt = utc("2025-07-04 23:30:00")
+        order.localDate = "2025-07-05"
+        var rules = DocumentRules()
+        rules.startTime = UTCTime(parsing: "2025-07-05 00:00:00")
+        let held = DocumentBuilder(rules: rules).documents(for: order).order
+        XCTAssertEqual(held.heldReasons.map(\.key), ["before_start_date"])
+        XCTAssertEqual(held.heldReasons.first?.description,
+                       "created 2025-07-04T23:30:00Z, before the QuickBooks start 2025-07-05T00:00:00Z (QBO_START_DATE, UTC)")
+        order.createdAt = utc("2025-07-05 00:00:00")
+        XCTAssertEqual(DocumentBuilder(rules: rules).documents(for: order).order.heldReasons, [])
+    }
+
+    private func utc(_ text: String) -> Date { UTCTime(parsing: text)?.date ?? Date.distantPast }
 
     func testTheExactRowDiscountComesBackFromPHPsPerUnitFloat() {
         XCTAssertEqual(BookkeepingOrder.Line.exactRowDiscount(perUnitText: "0.3333333333333333", quantity: 3), money("1"))

@@ -42,8 +42,8 @@ public struct DocumentBuilder: Sendable {
 
     func outcome(for order: BookkeepingOrder) -> DocumentOutcome {
         var reasons = statusReasons(order)
-        if let start = rules.startDate, order.localDate < start {
-            reasons.append(.beforeStartDate(localDate: order.localDate, startDate: start))
+        if let start = rules.startTime, UTCTime(order.createdAt) < start {
+            reasons.append(.beforeStartDate(createdAt: UTCTime(order.createdAt), start: start))
         }
         if order.lostLineCount > 0 { reasons.append(.lostLines(count: order.lostLineCount)) }
         if order.orderNumber.count > Self.maximumDocumentNumberLength {
@@ -150,11 +150,11 @@ public struct DocumentBuilder: Sendable {
         var reasons: [HeldReason] = []
         if !orderOutcome.isDocument {
             // Sales before the start date were booked by the old system; their later refunds are not.
-            let soldBeforeStart = rules.startDate.map { order.localDate < $0 } ?? false
+            let soldBeforeStart = rules.startTime.map { UTCTime(order.createdAt) < $0 } ?? false
             if !soldBeforeStart { reasons.append(.orderNotADocument(orderNumber: order.orderNumber)) }
         }
-        if let start = rules.startDate, memo.localDate < start {
-            reasons.append(.beforeStartDate(localDate: memo.localDate, startDate: start))
+        if let start = rules.startTime, UTCTime(memo.createdAt) < start {
+            reasons.append(.beforeStartDate(createdAt: UTCTime(memo.createdAt), start: start))
         }
         if docNumber.count > Self.maximumDocumentNumberLength { reasons.append(.documentNumberTooLong(docNumber)) }
 

@@ -22,8 +22,8 @@ public enum HeldReason: Hashable, Sendable, CustomStringConvertible {
     case unmappedVATRate(Decimal)
     /// A credit line that names no line of its order.
     case unlinkedCreditLine(sku: String)
-    /// Dated before the QuickBooks start date: booked by the old system.
-    case beforeStartDate(localDate: String, startDate: String)
+    /// Created before the QuickBooks start (`QBO_START_DATE`, UTC): booked by the old system.
+    case beforeStartDate(createdAt: UTCTime, start: UTCTime)
     /// A credit memo whose order is no document and was sold from the start date on.
     case orderNotADocument(orderNumber: String)
     /// QuickBooks refuses a document whose total is negative; a zero refund is nothing to book.
@@ -64,7 +64,8 @@ public enum HeldReason: Hashable, Sendable, CustomStringConvertible {
         case .incompleteLine(let detail): return "incomplete line: \(detail)"
         case .unmappedVATRate(let rate): return "no QuickBooks VAT code is mapped for \(rate)%"
         case .unlinkedCreditLine(let sku): return "credit line \(sku) refunds no line of its order"
-        case .beforeStartDate(let date, let start): return "dated \(date), before the QuickBooks start date \(start)"
+        case .beforeStartDate(let created, let start):
+            return "created \(created.iso8601), before the QuickBooks start \(start.iso8601) (QBO_START_DATE, UTC)"
         case .orderNotADocument(let number): return "its order \(number) is not a QuickBooks document"
         case .nonPositiveTotal(let total): return "total \(total.moneyText) is not above zero"
         case .documentNumberTooLong(let number): return "document number \(number) is longer than QuickBooks' 21 characters"

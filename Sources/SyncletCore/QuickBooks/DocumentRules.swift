@@ -5,7 +5,7 @@ import Foundation
 /// ```swift
 /// var rules = DocumentRules()
 /// rules.orderDocument = .invoiceUnlessPaid
-/// rules.startDate = "2025-07-01"      // sales before this day were booked by the old system
+/// rules.startTime = UTCTime(parsing: "2025-07-01 00:00:00")   // earlier sales were booked by the old system
 /// ```
 public struct DocumentRules: Equatable, Sendable {
     /// Statuses whose orders become documents.
@@ -16,9 +16,11 @@ public struct DocumentRules: Equatable, Sendable {
     public var neverStatuses: Set<String> = ["canceled"]
     public var orderDocument: OrderDocumentKind = .salesReceipt
     public var creditMemoDocument: CreditMemoDocumentKind = .refundReceipt
-    /// The QuickBooks start date (`YYYY-MM-DD`, the store's calendar): orders dated before it were
-    /// booked elsewhere and are held, but their credit memos dated from it on are documents.
-    public var startDate: String?
+    /// The QuickBooks start (`QBO_START_DATE`, a UTC instant): orders created before it were
+    /// booked by the old system and are held, but their credit memos created from it on are
+    /// documents. Compared with the UTC creation times, so the store's time zone cannot move an
+    /// order across it.
+    public var startTime: UTCTime?
     /// Credit memo documents are numbered with this prefix, so that their `DocNumber` never clashes
     /// with an order's across QuickBooks' sales forms.
     public var creditMemoNumberPrefix = "R"
