@@ -81,18 +81,8 @@ public final class OneSaasClient: @unchecked Sendable {
             }
             tls.additionalTrustRoots = [.file(caFile)]
         }
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .disallow,
-            timeout: .init(
-                connect: .milliseconds(Int64(http.connectTimeoutSeconds * 1000)),
-                read: .milliseconds(Int64(http.readTimeoutSeconds * 1000))),
-            decompression: .enabled(limit: .ratio(50)))
-        configuration.httpVersion = .http1Only
-        // A refused connection fails the attempt at once; our own retries (with backoff) decide
-        // whether to try again, instead of the pool retrying until the connect timeout each time.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.client = HTTPClient.synclet(connectTimeoutSeconds: http.connectTimeoutSeconds, readTimeoutSeconds: http.readTimeoutSeconds,
+                                         tls: tls, decompression: .enabled(limit: .ratio(50)))
     }
 
     public func shutdown() async {

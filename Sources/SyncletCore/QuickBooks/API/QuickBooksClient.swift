@@ -53,13 +53,7 @@ public final class QuickBooksClient: Sendable {
         self.access = access
         self.pacer = RequestPacer(limits: options.limits)
         self.log = log
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(options.connectTimeoutSeconds * 1000)),
-                           read: .milliseconds(Int64(options.readTimeoutSeconds * 1000))))
-        configuration.httpVersion = .http1Only
-        configuration.connectionPool.retryConnectionEstablishment = false
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.client = HTTPClient.synclet(connectTimeoutSeconds: options.connectTimeoutSeconds, readTimeoutSeconds: options.readTimeoutSeconds)
     }
 
     public func shutdown() async {

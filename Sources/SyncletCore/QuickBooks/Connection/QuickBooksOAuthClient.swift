@@ -108,14 +108,7 @@ public final class QuickBooksOAuthClient: Sendable {
         self.settings = settings
         self.http = http
         self.log = log
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(
-                connect: .milliseconds(Int64(http.connectTimeoutSeconds * 1000)),
-                read: .milliseconds(Int64(http.readTimeoutSeconds * 1000))))
-        configuration.httpVersion = .http1Only
-        configuration.connectionPool.retryConnectionEstablishment = false
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.client = HTTPClient.synclet(connectTimeoutSeconds: http.connectTimeoutSeconds, readTimeoutSeconds: http.readTimeoutSeconds)
     }
 
     public func shutdown() async {
