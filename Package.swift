@@ -47,12 +47,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The HTTP plumbing the two simulators share (server bootstrap, request collection, form decoding,
+        // the executables' start-up). Never used by SyncletCore: the simulators share no code with the client.
+        .target(
+            name: "SimulatorHTTP",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The fake OneSaas Connect store used by `make demo`, the tests and the benchmark.
         .target(
             name: "OneSaasSimulator",
             dependencies: [
+                "SimulatorHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
@@ -61,8 +72,8 @@ let package = Package(
         .target(
             name: "QuickBooksSimulator",
             dependencies: [
+                "SimulatorHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
@@ -73,8 +84,8 @@ let package = Package(
         .executableTarget(name: "load", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "synclet", dependencies: ["SyncletCore", "SyncletCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "synclet-bench", dependencies: ["SyncletCore", "MariaDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "qbo-sim", dependencies: ["QuickBooksSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "onesaas-sim", dependencies: ["OneSaasSimulator", "SimulatorHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "qbo-sim", dependencies: ["QuickBooksSimulator", "SimulatorHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB"]),
         .testTarget(name: "OneSaasSimulatorTests", dependencies: ["OneSaasSimulator"]),
         .testTarget(name: "QuickBooksSimulatorTests", dependencies: ["QuickBooksSimulator"]),

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import OneSaasSimulator
+import SimulatorHTTP
 
 @main
 struct OneSaasSim: ParsableCommand {
@@ -129,20 +129,11 @@ struct OneSaasSim: ParsableCommand {
 
     func run() throws {
         let server = SimulatorServer(configuration: makeConfiguration())
-        let boundPort = try server.start()
-        if let portFile { try writeAtomically(String(boundPort) + "\n", to: portFile) }
-        // Written unbuffered, so a script waiting for this line sees it at once.
-        FileHandle.standardOutput.write(Data("onesaas-sim listening on http://\(host):\(boundPort)/onesaas_connect/index/index\n".utf8))
-        let signalSources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { server.stopListening() }
-            source.resume()
-            return source
+        do {
+            try SimulatorProcess.serve(server, portFile: portFile, announcement: { "onesaas-sim listening on http://\(host):\($0)/onesaas_connect/index/index" })
+        } catch let error as PortFileError {
+            throw ValidationError(error.message)
         }
-        defer { signalSources.forEach { $0.cancel() } }
-        try server.waitUntilStopped()
-        try server.shutdown()
     }
 
     private func makeConfiguration() -> SimulatorConfiguration {
@@ -169,15 +160,6 @@ struct OneSaasSim: ParsableCommand {
             }
         }
         return configuration
-    }
-
-    /// A port file is complete or absent: a reader polling for it never sees half a number.
-    private func writeAtomically(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        if rename(temporary, path) != 0 {
-            throw ValidationError("could not write the port file \(path): \(String(cString: strerror(errno)))")
-        }
     }
 }
 

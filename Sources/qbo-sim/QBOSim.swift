@@ -1,7 +1,7 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import QuickBooksSimulator
+import SimulatorHTTP
 
 @main
 struct QBOSim: ParsableCommand {
@@ -125,20 +125,11 @@ struct QBOSim: ParsableCommand {
 
     func run() throws {
         let server = QuickBooksSimulatorServer(configuration: makeConfiguration())
-        let boundPort = try server.start()
-        if let portFile { try writeAtomically(String(boundPort) + "\n", to: portFile) }
-        // Written unbuffered, so a script waiting for this line sees it at once.
-        FileHandle.standardOutput.write(Data("qbo-sim listening on http://\(host):\(boundPort) (realm \(realmId))\n".utf8))
-        let signalSources = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { server.stopListening() }
-            source.resume()
-            return source
+        do {
+            try SimulatorProcess.serve(server, portFile: portFile, announcement: { "qbo-sim listening on http://\(host):\($0) (realm \(realmId))" })
+        } catch let error as PortFileError {
+            throw ValidationError(error.message)
         }
-        defer { signalSources.forEach { $0.cancel() } }
-        try server.waitUntilStopped()
-        try server.shutdown()
     }
 
     private func makeConfiguration() -> QuickBooksSimulatorConfiguration {
@@ -169,14 +160,5 @@ struct QBOSim: ParsableCommand {
             }
         }
         return configuration
-    }
-
-    /// A port file is complete or absent: a reader polling for it never sees half a number.
-    private func writeAtomically(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        if rename(temporary, path) != 0 {
-            throw ValidationError("could not write the port file \(path): \(String(cString: strerror(errno)))")
-        }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SimulatorHTTP
 
 /// Turns NIO's request parts into `SimulatorRequest`s and writes `SimulatorResponse`s back,
 /// honouring keep-alive, latency, truncation and held (timed-out) requests.
@@ -8,8 +9,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let simulator: Simulator
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
+    private var collector = HTTPRequestCollector()
     private var pendingTask: Scheduled<Void>?
 
     init(simulator: Simulator) {
@@ -17,35 +17,26 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let requestHead):
-            head = requestHead
-            body = []
-        case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            guard let requestHead = head else { return }
-            head = nil
-            let request = SimulatorRequest(method: requestHead.method.rawValue, uri: requestHead.uri, body: body)
-            let response = simulator.respond(to: request)
-            log(request, response)
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            if let holdSeconds = response.holdSeconds {
-                // The timeout fault: say nothing, then hang up, as a stuck PHP worker behind a proxy does.
-                pendingTask = context.eventLoop.scheduleTask(in: .seconds(Int64(holdSeconds))) {
-                    loopBound.value.1.close(promise: nil)
-                }
-                return
+        guard let (requestHead, body) = collector.collect(unwrapInboundIn(data)) else { return }
+        let request = SimulatorRequest(method: requestHead.method.rawValue, uri: requestHead.uri, body: body)
+        let response = simulator.respond(to: request)
+        log(request, response)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        if let holdSeconds = response.holdSeconds {
+            // The timeout fault: say nothing, then hang up, as a stuck PHP worker behind a proxy does.
+            pendingTask = context.eventLoop.scheduleTask(in: .seconds(Int64(holdSeconds))) {
+                loopBound.value.1.close(promise: nil)
             }
-            if response.delayMilliseconds > 0 {
-                pendingTask = context.eventLoop.scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
-                    let (handler, context) = loopBound.value
-                    handler.pendingTask = nil
-                    handler.write(response, to: requestHead, context: context)
-                }
-            } else {
-                write(response, to: requestHead, context: context)
+            return
+        }
+        if response.delayMilliseconds > 0 {
+            pendingTask = context.eventLoop.scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
+                let (handler, context) = loopBound.value
+                handler.pendingTask = nil
+                handler.write(response, to: requestHead, context: context)
             }
+        } else {
+            write(response, to: requestHead, context: context)
         }
     }
 

@@ -1,3 +1,5 @@
+import SimulatorHTTP
+
 /// An HTTP request reduced to what the simulator looks at.
 struct SimulatorRequest {
     var method: String
@@ -11,34 +13,7 @@ struct SimulatorRequest {
         self.body = body
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = parts.first.map(String.init) ?? "/"
-        var query: [String: String] = [:]
-        if parts.count > 1 {
-            for pair in parts[1].split(separator: "&") {
-                let nameAndValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let name = Self.decode(nameAndValue[0])
-                query[name] = nameAndValue.count > 1 ? Self.decode(nameAndValue[1]) : ""
-            }
-        }
-        self.query = query
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"):
-                bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                if let high = iterator.next(), let low = iterator.next(),
-                   let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                    bytes.append(value)
-                }
-            default:
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        query = parts.count > 1 ? FormDecoding.fields(parts[1]) : [:]
     }
 
     /// A non-negative integer parameter the way PHP's `(int)` cast reads it; nil when absent or not a number.

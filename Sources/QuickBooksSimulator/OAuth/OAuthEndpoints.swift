@@ -1,4 +1,5 @@
 import Foundation
+import SimulatorHTTP
 
 /// Intuit's OAuth 2.0 endpoints (section 10 of the reference), on the simulator's own port:
 ///

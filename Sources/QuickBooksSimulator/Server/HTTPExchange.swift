@@ -1,3 +1,5 @@
+import SimulatorHTTP
+
 /// An HTTP request reduced to what the simulator looks at.
 struct HTTPRequest: Sendable {
     var method: String
@@ -65,37 +67,7 @@ struct HTTPResponse: Sendable {
     }
 }
 
-/// `application/x-www-form-urlencoded` and URL query decoding.
-enum FormDecoding {
-    static func fields<S: StringProtocol>(_ text: S) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let nameAndValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = nameAndValue.first else { continue }
-            fields[decode(name, plusIsSpace: true)] = nameAndValue.count > 1 ? decode(nameAndValue[1], plusIsSpace: true) : ""
-        }
-        return fields
-    }
-
-    static func decode<S: StringProtocol>(_ text: S, plusIsSpace: Bool) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+") where plusIsSpace:
-                bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                if let high = iterator.next(), let low = iterator.next(),
-                   let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-                    bytes.append(value)
-                }
-            default:
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
+extension FormDecoding {
     /// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
     static func encode(_ text: String) -> String {
         var output = ""

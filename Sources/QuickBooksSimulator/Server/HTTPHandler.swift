@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SimulatorHTTP
 
 /// Turns NIO's request parts into `HTTPRequest`s and writes `HTTPResponse`s back, honouring
 /// keep-alive, delays and dropped answers.
@@ -8,8 +9,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let simulator: Simulator
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
+    private var collector = HTTPRequestCollector()
     private var pending: (task: Scheduled<Void>, completion: (@Sendable () -> Void)?)?
 
     init(simulator: Simulator) {
@@ -17,31 +17,21 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let requestHead):
-            head = requestHead
-            body = []
-        case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            guard let requestHead = head else { return }
-            head = nil
-            let request = HTTPRequest(method: requestHead.method.rawValue, uri: requestHead.uri,
-                                      headers: requestHead.headers.map { ($0.name, $0.value) }, body: body)
-            body = []
-            let response = simulator.respond(to: request)
-            simulator.log(request, response)
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            if response.delayMilliseconds > 0 {
-                let task = context.eventLoop.scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
-                    let (handler, context) = loopBound.value
-                    handler.pending = nil
-                    handler.deliver(response, to: requestHead, context: context)
-                }
-                pending = (task, response.completion)
-            } else {
-                deliver(response, to: requestHead, context: context)
+        guard let (requestHead, body) = collector.collect(unwrapInboundIn(data)) else { return }
+        let request = HTTPRequest(method: requestHead.method.rawValue, uri: requestHead.uri,
+                                  headers: requestHead.headers.map { ($0.name, $0.value) }, body: body)
+        let response = simulator.respond(to: request)
+        simulator.log(request, response)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        if response.delayMilliseconds > 0 {
+            let task = context.eventLoop.scheduleTask(in: .milliseconds(Int64(response.delayMilliseconds))) {
+                let (handler, context) = loopBound.value
+                handler.pending = nil
+                handler.deliver(response, to: requestHead, context: context)
             }
+            pending = (task, response.completion)
+        } else {
+            deliver(response, to: requestHead, context: context)
         }
     }
 
