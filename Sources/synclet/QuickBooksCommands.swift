@@ -80,7 +80,7 @@ extension Synclet.QBO {
                 let database = Database(settings: try environment.settings.database())
                 // The schema before QuickBooks: a code is single-use, so nothing may fail after the exchange.
                 let check = try database.connectWithCurrentSchema()
-                let before = try QuickBooksTokenStore(connection: check).facts()
+                let before = try QuickBooksConnectionTable(connection: check).facts()
                 check.close()
                 let oauth = QuickBooksOAuthClient(settings: quickBooks, http: environment.pipeline.http, log: environment.log)
                 let connection = QuickBooksConnection(database: database, oauth: oauth, log: environment.log)

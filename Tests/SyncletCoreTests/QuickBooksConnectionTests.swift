@@ -191,11 +191,11 @@ final class QuickBooksConnectionTests: XCTestCase {
     }
 
     func testTheTokenLockIsNamedPerDatabaseWithinMariaDBsSixtyFourCharacters() {
-        XCTAssertEqual(QuickBooksTokenStore.lockName(database: "synclet"), "synclet.qbo_tokens.synclet")
+        XCTAssertEqual(QuickBooksConnectionTable.lockName(database: "synclet"), "synclet.qbo_tokens.synclet")
         let long = String(repeating: "a", count: 64)
         let other = String(repeating: "a", count: 63) + "b"
-        XCTAssertLessThanOrEqual(QuickBooksTokenStore.lockName(database: long).count, 64)
-        XCTAssertNotEqual(QuickBooksTokenStore.lockName(database: long), QuickBooksTokenStore.lockName(database: other))
+        XCTAssertLessThanOrEqual(QuickBooksConnectionTable.lockName(database: long).count, 64)
+        XCTAssertNotEqual(QuickBooksConnectionTable.lockName(database: long), QuickBooksConnectionTable.lockName(database: other))
     }
 
     // MARK: - Status

@@ -47,12 +47,12 @@ struct OAuthEndpoints {
         guard clientIsAuthenticated(request) else { return oauthError("invalid_client", nil, status: 401) }
         let form = FormDecoding.fields(request.bodyText)
         let now = simulator.clock.now()
-        let issued: TokenStore.Issued
+        let issued: GrantRegistry.Issued
         do {
             switch form["grant_type"] {
             case "authorization_code":
                 guard let code = form["code"] else { return oauthError("invalid_request", "code is required", status: 400) }
-                issued = try simulator.tokens.withLock { store throws(TokenStore.Refusal) in
+                issued = try simulator.tokens.withLock { store throws(GrantRegistry.Refusal) in
                     try store.exchange(code: code, redirectURI: form["redirect_uri"], now: now)
                 }
             case "refresh_token":
@@ -60,7 +60,7 @@ struct OAuthEndpoints {
                     return oauthError("invalid_request", "refresh_token is required", status: 400)
                 }
                 simulator.count(.refresh)
-                issued = try simulator.tokens.withLock { store throws(TokenStore.Refusal) in try store.refresh(refreshToken, now: now) }
+                issued = try simulator.tokens.withLock { store throws(GrantRegistry.Refusal) in try store.refresh(refreshToken, now: now) }
             default:
                 return oauthError("unsupported_grant_type", nil, status: 400)
             }

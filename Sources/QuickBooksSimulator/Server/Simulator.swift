@@ -23,7 +23,7 @@ final class Simulator: @unchecked Sendable {
 
     let configuration: QuickBooksSimulatorConfiguration
     let clock = SimulatorClock()
-    let tokens: Locked<TokenStore>
+    let tokens: Locked<GrantRegistry>
     let company: Locked<Company>
     let controls: Locked<Controls>
     /// Set by the server; asks it to stop listening.
@@ -32,7 +32,7 @@ final class Simulator: @unchecked Sendable {
 
     init(configuration: QuickBooksSimulatorConfiguration) {
         self.configuration = configuration
-        tokens = Locked(TokenStore(policy: configuration.tokens, realmId: configuration.realmId))
+        tokens = Locked(GrantRegistry(policy: configuration.tokens, realmId: configuration.realmId))
         company = Locked(Company(realmId: configuration.realmId, name: configuration.companyName, now: Date()))
         var controls = Controls(latencyMilliseconds: configuration.latencyMilliseconds, throttle: Throttle(limits: configuration.limits))
         controls.faults.add(configuration.faults)
@@ -97,7 +97,7 @@ final class Simulator: @unchecked Sendable {
             controls.throttle.resetWindows()
         }
         if forgetTokens {
-            tokens.withLock { store in store = TokenStore(policy: store.policy, realmId: configuration.realmId) }
+            tokens.withLock { store in store = GrantRegistry(policy: store.policy, realmId: configuration.realmId) }
         }
     }
 

@@ -112,7 +112,7 @@ public actor QuickBooksConnection: QuickBooksAccessProvider {
 
     /// Refreshes with the stored refresh token and stores the answer before returning it.
     /// The caller holds the lock.
-    private func refreshLocked(_ tokens: StoredQuickBooksTokens, store: QuickBooksTokenStore) async throws -> QuickBooksAccess {
+    private func refreshLocked(_ tokens: StoredQuickBooksTokens, store: QuickBooksConnectionTable) async throws -> QuickBooksAccess {
         let grant = try await oauth.refresh(refreshToken: tokens.refreshToken)
         try await storeRefresh(grant, replacing: tokens.refreshToken, store: store)
         log.info("Refreshed the QuickBooks access token for company \(tokens.realmId) (valid until \(UTCTime(grant.accessTokenExpiresAt).iso8601)"
@@ -122,7 +122,7 @@ public actor QuickBooksConnection: QuickBooksAccessProvider {
 
     /// Writes the newest refresh token; a failed write is tried again on a new connection, since
     /// QuickBooks may already consider the token sent superseded.
-    private func storeRefresh(_ grant: QuickBooksTokenGrant, replacing sent: String, store: QuickBooksTokenStore) async throws {
+    private func storeRefresh(_ grant: QuickBooksTokenGrant, replacing sent: String, store: QuickBooksConnectionTable) async throws {
         var lastError: Error?
         for attempt in 1...3 {
             do {
@@ -141,9 +141,9 @@ public actor QuickBooksConnection: QuickBooksAccessProvider {
         throw SyncFailure(exitCode: .failed, message: "QuickBooks issued a new refresh token but the database could not store it (\(lastError.map { "\($0)" } ?? "?")); the previous one may still work for a while: run the command again once the database answers, else `synclet qbo connect`")
     }
 
-    private func openStore() async throws -> QuickBooksTokenStore {
+    private func openStore() async throws -> QuickBooksConnectionTable {
         let database = database
-        return QuickBooksTokenStore(connection: try await Blocking.run { try database.connectWithCurrentSchema() })
+        return QuickBooksConnectionTable(connection: try await Blocking.run { try database.connectWithCurrentSchema() })
     }
 
     /// Tokens of the sandbox do not work in production and the other way round.
@@ -232,7 +232,7 @@ extension QuickBooksConnection {
 
     /// The connection part of `synclet qbo status`, from the token-free columns alone.
     public static func report(connection: MariaDBConnection, configured: QuickBooksEnvironment?, now: Date = Date()) throws -> QuickBooksConnectionReport {
-        QuickBooksConnectionReport(facts: try QuickBooksTokenStore(connection: connection).facts(), configured: configured, now: now)
+        QuickBooksConnectionReport(facts: try QuickBooksConnectionTable(connection: connection).facts(), configured: configured, now: now)
     }
 }
 

@@ -33,7 +33,7 @@ public struct StoredQuickBooksTokens: Sendable, Equatable, CustomStringConvertib
         func time(_ column: String) -> UTCTime? { row[column].flatMap(UTCTime.init(parsing:)) }
         guard let realmId = row["realm_id"], let refreshToken = row["refresh_token"],
               let refreshExpiry = time("refresh_token_expires_at"), let connectedAt = time("connected_at")
-        else { throw QuickBooksTokenStore.damaged }
+        else { throw QuickBooksConnectionTable.damaged }
         self.realmId = realmId
         // A value this build does not know is kept as production: the API then refuses
         // a sandbox token loudly rather than anything going quiet.
@@ -74,14 +74,14 @@ public struct QuickBooksConnectionFacts: Sendable, Equatable {
 /// holds while it changes the tokens. Each write is one statement, so it is atomic.
 ///
 /// ```swift
-/// let store = QuickBooksTokenStore(connection: connection)
+/// let store = QuickBooksConnectionTable(connection: connection)
 /// try store.withLock(waitingUpTo: 60) {
 ///     guard let tokens = try store.read() else { throw QuickBooksConnectionError.notConnected }
 ///     // ... refresh, then:
 ///     try store.saveRefresh(grant, replacing: tokens.refreshToken)
 /// }
 /// ```
-public struct QuickBooksTokenStore: Sendable {
+public struct QuickBooksConnectionTable: Sendable {
     public let connection: MariaDBConnection
     static let table = TableName.qboTokens.rawValue
 

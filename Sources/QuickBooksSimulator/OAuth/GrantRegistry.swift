@@ -5,7 +5,7 @@ import Foundation
 /// A grant is one authorization of the app by the company. It has exactly one current refresh
 /// token; a refresh may replace it (rotation), and the replaced one keeps working for the grace
 /// period only. Revoking any token of a grant ends the whole grant.
-struct TokenStore {
+struct GrantRegistry {
     struct AuthorizationCode {
         var redirectURI: String
         var expiresAt: Date
