@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MariaDB
 
@@ -32,6 +33,20 @@ public struct Database: Sendable {
             throw error
         }
         return connection
+    }
+}
+
+/// The name of a MariaDB `GET_LOCK` lock that guards one Synclet database. `GET_LOCK` names are
+/// server-wide, so the database's name is part of it: two Synclet databases on one server never
+/// wait for each other. At most 64 characters, MariaDB's limit: a long name is shortened with its hash.
+///
+/// ```swift
+/// DatabaseLockName.make("synclet.qbo_push", database: "shop")   // "synclet.qbo_push.shop"
+/// ```
+public enum DatabaseLockName {
+    public static func make(_ prefix: String, database: String) -> String {
+        let name = prefix + "." + database
+        return name.count <= 64 ? name : String(name.prefix(48)) + "." + String(SHA256.hash(data: Array(name.utf8)).hexString.prefix(15))
     }
 }
 

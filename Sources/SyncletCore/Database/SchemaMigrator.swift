@@ -368,7 +368,7 @@ public struct SchemaMigrator {
         ]),
         Migration(version: 4, description: "QuickBooks Online connection: qbo_tokens", statements: [
             // One row: the connected company. Every sync process on any host reads and refreshes
-            // the same tokens, under the MariaDB lock `synclet.qbo_tokens`. Tokens are secrets:
+            // the same tokens, under the MariaDB lock `synclet.qbo_tokens.<database>`. Tokens are secrets:
             // no other table, no staged file and no log line holds them. Token columns compare
             // byte for byte (utf8mb4_bin): a compare-and-set must not match another token by case.
             """

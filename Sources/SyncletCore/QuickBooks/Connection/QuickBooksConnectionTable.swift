@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MariaDB
 
@@ -91,15 +90,10 @@ public struct QuickBooksConnectionTable: Sendable {
 
     static let damaged = SyncFailure(exitCode: .failed, message: "the row of \(table) is incomplete (edited by hand?): run `synclet qbo connect` to store a new connection")
 
-    /// The MariaDB lock guarding the tokens. `GET_LOCK` names are server-wide, so the
-    /// database's name is part of it: two Synclet databases on one server do not wait for each other.
+    /// The MariaDB lock guarding the tokens, one per database.
     public var lockName: String { Self.lockName(database: connection.configuration.database ?? "") }
 
-    /// At most 64 characters, MariaDB's limit: a long database name is shortened with its hash.
-    static func lockName(database: String) -> String {
-        let name = "synclet.qbo_tokens." + database
-        return name.count <= 64 ? name : String(name.prefix(48)) + "." + String(SHA256.hash(data: Array(name.utf8)).hexString.prefix(15))
-    }
+    static func lockName(database: String) -> String { DatabaseLockName.make("synclet.qbo_tokens", database: database) }
 
     /// Runs `body` holding the lock, waiting up to `seconds` for another process to finish.
     /// MariaDB releases the lock when this connection ends, so a killed process never leaves it.

@@ -564,16 +564,17 @@ public enum PushError: Error, CustomStringConvertible {
 
     /// One push at a time per database, whatever machine it runs on; MariaDB releases the lock
     /// when the connection ends, so a killed push never leaves it behind.
-    public static let lockName = "synclet.qbo_push"
+    public static func lockName(database: String) -> String { DatabaseLockName.make("synclet.qbo_push", database: database) }
 
     public static func lock(_ connection: MariaDBConnection) throws {
-        let granted = try connection.query("SELECT GET_LOCK(?, 0) AS granted", [.string(lockName)]).first?.int("granted")
+        let name = lockName(database: connection.configuration.database ?? "")
+        let granted = try connection.query("SELECT GET_LOCK(?, 0) AS granted", [.string(name)]).first?.int("granted")
         guard granted == 1 else { throw PushError.locked }
     }
 
     public var description: String {
         switch self {
-        case .locked: return "another synclet is pushing to QuickBooks from this database (MariaDB lock '\(Self.lockName)' is held); it does the work"
+        case .locked: return "another synclet is pushing to QuickBooks from this database (MariaDB lock 'synclet.qbo_push.<database>' is held); it does the work"
         case .noSuchOrder(let number): return "no stored order has the number \(number); check it with `synclet show`"
         case .someFailed(let count): return "\(count) document(s) are not in QuickBooks (listed above); run `synclet qbo push` again to retry them, `synclet qbo status` shows why"
         }
