@@ -82,13 +82,6 @@ public final class QuickBooksClient: Sendable {
         return try Self.entity(entity, in: answer, what: "reading \(entity) \(id)")
     }
 
-    /// `POST /<entity>` with `requestid`: the entity as QuickBooks stored it.
-    public func create(entity: String, body: JSONValue, requestId: String, what: String) async throws -> JSONValue {
-        let answer = try await send(.POST, path: entity.lowercased(), parameters: [("requestid", requestId)],
-                                    body: body, what: what, isWrite: true)
-        return try Self.entity(entity, in: answer, what: what)
-    }
-
     /// A sparse update: `fields` replace theirs, everything else is left as it is.
     public func sparseUpdate(entity: String, id: String, syncToken: String, fields: [(key: String, value: JSONValue)],
                              requestId: String, what: String) async throws -> JSONValue {
@@ -119,8 +112,6 @@ public final class QuickBooksClient: Sendable {
     public struct BatchItem: Sendable {
         public enum Operation: Sendable {
             case create(entity: String, body: JSONValue)
-            /// A sparse update; `body` carries `Id`, `SyncToken` and `"sparse": true`.
-            case update(entity: String, body: JSONValue)
             case query(String)
         }
 
@@ -143,8 +134,6 @@ public final class QuickBooksClient: Sendable {
             switch operation {
             case .create(let entity, let body):
                 members += [("operation", .string("create")), (entity, body)]
-            case .update(let entity, let body):
-                members += [("operation", .string("update")), (entity, body)]
             case .query(let text):
                 members.append(("Query", .string(text)))
             }
